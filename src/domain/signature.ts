@@ -20,10 +20,12 @@ export interface Fingerprint {
   errorType: string;
   messageTemplate: string;
   language: Language;
-  /** Parsed frames of the (innermost) exception, innermost last, each marked in-app or not. */
+  /** Parsed frames of the root-cause exception (last of the chain with frames), innermost last, each marked in-app or not. */
   frames: StackFrame[];
   /** Which values went into the hash and why the others did not. */
   components: FingerprintComponent[];
+  /** Short hash of the stack values alone, when a stack contributed: groups one crash site across messages. */
+  stackHash?: string;
 }
 
 export interface FingerprintComponent {

@@ -1,0 +1,22 @@
+/** @module A tiny, honest timer: warm-up runs, then the median of several timed runs. */
+export interface BenchResult {
+  name: string;
+  items: number;
+  perSecond: number;
+  baseline?: string;
+  ratio?: number;
+  target?: string;
+}
+
+export function measure(name: string, items: number, run: () => void, rounds = 5): BenchResult {
+  run(); // warm-up: JIT and caches
+  const rates: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const started = process.hrtime.bigint();
+    run();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    rates.push(items / seconds);
+  }
+  rates.sort((a, b) => a - b);
+  return { name, items, perSecond: rates[Math.floor(rates.length / 2)] ?? 0 };
+}

@@ -1,0 +1,35 @@
+/** @module `npm run bench`: runs every scenario, prints the table and writes docs/benchmarks.md. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fingerprintBench } from './fingerprint.bench.js';
+import { ingestBench } from './ingest.bench.js';
+import type { BenchResult } from './measure.js';
+
+function row(result: BenchResult): string {
+  const ratio = result.ratio === undefined ? '' : `${(result.ratio * 100).toFixed(1)}% of baseline`;
+  return `| ${result.name} | ${Math.round(result.perSecond).toLocaleString('en-US')} /s | ${ratio} | ${result.target ?? ''} |`;
+}
+
+const sections: { title: string; results: BenchResult[] }[] = [];
+sections.push({ title: 'Fingerprinting (events with 30-frame traces)', results: fingerprintBench() });
+sections.push({ title: 'SQLite ingest (100k events)', results: await ingestBench() });
+
+const header = [
+  '# Benchmarks',
+  '',
+  'Written by `npm run bench`; do not edit by hand. Median of timed runs after a warm-up, one JS thread.',
+  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+  '',
+];
+const body = sections.flatMap((section) => [
+  `## ${section.title}`,
+  '',
+  '| scenario | rate | vs baseline | target |',
+  '| --- | --- | --- | --- |',
+  ...section.results.map(row),
+  '',
+]);
+const text = [...header, ...body].join('\n');
+process.stdout.write(`${text}\n`);
+mkdirSync('docs', { recursive: true });
+writeFileSync('docs/benchmarks.md', text);

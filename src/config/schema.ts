@@ -1,0 +1,183 @@
+/** @module The configuration schema: every environment variable Rounds reads, its default and what it accepts. */
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((raw, ctx) => {
+      const value = Number(raw.trim());
+      if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected a positive integer' });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((raw, ctx) => {
+      const value = Number(raw.trim());
+      if (!/^\d+$/.test(raw.trim()) || value < 1 || value > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'expected a TCP port from 1 to 65535' });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const nonNegativeNumber = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((raw, ctx) => {
+      const value = Number(raw.trim());
+      if (raw.trim() === '' || !Number.isFinite(value) || value < 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected a number of zero or more (for example 2.5)' });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((raw, ctx) => {
+      const value = raw.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(value)) return true;
+      if (['false', '0', 'no', 'off', ''].includes(value)) return false;
+      ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+      return z.NEVER;
+    });
+
+const choice = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((raw, ctx) => {
+      const value = raw.trim().toLowerCase();
+      if ((values as readonly string[]).includes(value)) return value as T[number];
+      ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}` });
+      return z.NEVER;
+    });
+
+const list = <const T extends readonly [string, ...string[]]>(values: T, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((raw, ctx) => {
+      const items = splitList(raw).map((item) => item.toLowerCase());
+      const unknown = items.filter((item) => !(values as readonly string[]).includes(item));
+      if (items.length === 0 || unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a comma-separated list of ${values.join(', ')}` });
+        return z.NEVER;
+      }
+      return [...new Set(items)] as T[number][];
+    });
+
+const patterns = z
+  .string()
+  .default('')
+  .transform((raw) => splitList(raw));
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()));
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    try {
+      const url = new URL(raw.trim());
+      if (!['http:', 'https:'].includes(url.protocol)) throw new Error('scheme');
+      return raw.trim().replace(/\/+$/, '');
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected an http:// or https:// URL' });
+      return z.NEVER;
+    }
+  });
+
+function splitList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+export const RUN_MODES = ['daemon', 'cli', 'webhook'] as const;
+export const TELEMETRY_BACKENDS = ['none', 'signoz', 'jaeger', 'grafana_stack'] as const;
+export const STORE_BACKENDS = ['sqlite', 'postgresql'] as const;
+export const DIAGNOSIS_BACKENDS = ['auto', 'claude_code', 'anthropic', 'openai', 'offline'] as const;
+export const NOTIFICATION_BACKENDS = ['stdout', 'markdown', 'github_issue'] as const;
+
+/** Keys are the environment variable names: the names in the deployment guide are a contract. */
+export const envSchema = z.object({
+  RUN_MODE: choice(RUN_MODES, 'daemon'),
+  LOG_LEVEL: choice(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+  LOG_FORMAT: choice(['json', 'pretty'], 'pretty'),
+
+  TELEMETRY_BACKEND: choice(TELEMETRY_BACKENDS, 'none'),
+  SIGNOZ_API_URL: optionalUrl,
+  SIGNOZ_API_KEY: optionalText,
+  JAEGER_API_URL: optionalUrl,
+  GRAFANA_TEMPO_URL: optionalUrl,
+  GRAFANA_LOKI_URL: optionalUrl,
+  GRAFANA_PROMETHEUS_URL: optionalUrl,
+  GRAFANA_API_KEY: optionalText,
+  POLL_INTERVAL_SECONDS: positiveInt(60),
+  POLL_BATCH_SIZE: positiveInt(100),
+  ERROR_LOOKBACK_MINUTES: positiveInt(15),
+
+  STORE_BACKEND: choice(STORE_BACKENDS, 'sqlite'),
+  STORE_SQLITE_PATH: z.string().default('./data/signatures.db'),
+  STORE_POSTGRESQL_URL: optionalText,
+  STORE_SEEN_EVENT_RETENTION_HOURS: positiveInt(72),
+  STORE_MAX_SAMPLES_PER_SIGNATURE: positiveInt(20),
+
+  FINGERPRINT_INCLUDE_SERVICE: bool(true),
+  FINGERPRINT_IN_APP_INCLUDE: patterns,
+  FINGERPRINT_IN_APP_EXCLUDE: patterns,
+
+  DIAGNOSIS_BACKEND: choice(DIAGNOSIS_BACKENDS, 'auto'),
+  ANTHROPIC_API_KEY: optionalText,
+  CLAUDE_MODEL: z.string().default('claude-opus'),
+  CLAUDE_CODE_BUDGET_USD: nonNegativeNumber(2),
+  ANTHROPIC_BUDGET_USD: nonNegativeNumber(2),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_MODEL: z.string().default('gpt-4'),
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_BUDGET_USD: nonNegativeNumber(2),
+  DAILY_BUDGET_LIMIT: nonNegativeNumber(100),
+
+  NOTIFICATION_BACKEND: list(NOTIFICATION_BACKENDS, 'stdout'),
+  NOTIFICATION_OUTPUT_DIR: z.string().default('./reports'),
+  GITHUB_TOKEN: optionalText,
+  GITHUB_REPO: optionalText,
+  GITHUB_API_URL: optionalUrl,
+  GITHUB_LABELS: patterns,
+
+  WEBHOOK_HOST: z.string().default('127.0.0.1'),
+  WEBHOOK_PORT: port(8080),
+  WEBHOOK_API_KEY: optionalText,
+  WEBHOOK_REQUIRE_AUTH: bool(false),
+});
+
+export type EnvConfig = z.output<typeof envSchema>;
+
+/** Variables whose values are never printed: masked in `rounds config` and in error messages. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'SIGNOZ_API_KEY',
+  'GRAFANA_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'OPENAI_API_KEY',
+  'GITHUB_TOKEN',
+  'WEBHOOK_API_KEY',
+]);
+
+/** Variables that may carry a password inside a URL: only the password part is masked. */
+export const URL_WITH_CREDENTIALS: ReadonlySet<string> = new Set(['STORE_POSTGRESQL_URL']);

@@ -1,0 +1,135 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, startCli, waitForExit } from '../helpers/cli.js';
+
+const dirs: string[] = [];
+function workDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rounds-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const PYTHON_TRACE = [
+  'Traceback (most recent call last):',
+  '  File "/srv/app/orders/service.py", line 42, in place_order',
+  '    user = load_user(user_id)',
+  '  File "/srv/app/orders/users.py", line 17, in load_user',
+  '    raise UserNotFound(f"user {user_id} not found")',
+  'orders.users.UserNotFound: user 42 not found',
+].join('\n');
+
+describe('rounds fingerprint', () => {
+  it('fingerprints JSON Lines from stdin, grouping values and keeping bad lines apart', async () => {
+    const lines = [
+      { service: 'orders', error_type: 'UserNotFound', message: 'user 42 not found', stacktrace: PYTHON_TRACE, language: 'python' },
+      'this is not json',
+      {
+        service: 'orders',
+        error_type: 'UserNotFound',
+        message: 'user 97 not found',
+        stacktrace: PYTHON_TRACE.replace('line 42', 'line 44').replaceAll('/srv/app/', '/app/'),
+        language: 'python',
+      },
+      { error_type: 'X', message: 'no service' },
+    ].map((line) => (typeof line === 'string' ? line : JSON.stringify(line)));
+    const result = await runCli(['fingerprint', '--explain'], { cwd: workDir(), stdin: `${lines.join('\n')}\n` });
+    expect(result.code).toBe(1);
+    const out = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(out).toHaveLength(4);
+    expect(out[0]?.message_template).toBe('user <int> not found');
+    expect(out[0]?.strategy).toBe('exception-in-app');
+    expect(out[0]?.fingerprint).toBe(out[2]?.fingerprint);
+    expect(out[1]).toMatchObject({ line: 2 });
+    expect(String(out[1]?.error)).toContain('invalid JSON');
+    expect(out[3]).toMatchObject({ line: 4 });
+    expect(String(out[3]?.error)).toContain('service');
+    const frames = out[0]?.frames as { function: string; in_app: boolean }[];
+    expect(frames.map((f) => f.function)).toEqual(['place_order', 'load_user']);
+    expect(Array.isArray(out[0]?.explain)).toBe(true);
+    expect(result.stderr).toContain('2 of 4 lines');
+  });
+
+  it('reads --input FILE and exits 0 when every line is good', async () => {
+    const dir = workDir();
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, `${JSON.stringify({ service: 'api', error_type: 'Timeout', message: 'timed out after 30s' })}\n`);
+    const result = await runCli(['fingerprint', '--input', file], { cwd: dir });
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(out.strategy).toBe('message');
+    expect(out.message_template).toBe('timed out after <duration>');
+    expect(out.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('rounds config', () => {
+  it('prints the effective configuration with secrets masked', async () => {
+    const result = await runCli(['config', '--json'], {
+      cwd: workDir(),
+      env: { OPENAI_API_KEY: 'sk-proj-very-secret-123456', POLL_INTERVAL_SECONDS: '30' },
+    });
+    expect(result.code).toBe(0);
+    const entries = JSON.parse(result.stdout) as { variable: string; value: string; origin: string }[];
+    const byName = new Map(entries.map((e) => [e.variable, e]));
+    expect(byName.get('POLL_INTERVAL_SECONDS')).toEqual({ variable: 'POLL_INTERVAL_SECONDS', value: '30', origin: 'environment' });
+    expect(byName.get('OPENAI_API_KEY')?.value).toBe('sk-p****');
+    expect(result.stdout).not.toContain('very-secret');
+  });
+
+  it('exits 2 with one message listing every bad variable', async () => {
+    const result = await runCli(['daemon', '--check-config'], {
+      cwd: workDir(),
+      env: { POLL_INTERVAL_SECONDS: '5m', STORE_BACKEND: 'mongo' },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('invalid configuration (2 problems)');
+    expect(result.stderr).toContain('POLL_INTERVAL_SECONDS: expected a positive integer, got "5m"');
+    expect(result.stderr).toContain('STORE_BACKEND: expected one of sqlite, postgresql, got "mongo"');
+  });
+});
+
+describe('rounds daemon', () => {
+  it('starts on embedded defaults, creates the store, and stops cleanly on SIGTERM', async () => {
+    const dir = workDir();
+    const { child, output } = await startCli(['daemon'], { cwd: dir, env: { LOG_FORMAT: 'json' }, ready: /rounds daemon running/ });
+    const logs = output().stderr;
+    expect(logs).toContain('store ready');
+    expect(logs).toContain('no telemetry source configured');
+    child.kill('SIGTERM');
+    expect(await waitForExit(child)).toBe(0);
+    expect(output().stderr).toContain('rounds daemon stopped');
+    const dbPath = join(dir, 'data', 'signatures.db');
+    expect(existsSync(dbPath)).toBe(true);
+    const db = new Database(dbPath, { readonly: true });
+    const versions = db.prepare('SELECT version FROM schema_migrations').all();
+    db.close();
+    expect(versions.length).toBeGreaterThan(0);
+  });
+
+  it('refuses to start, with a clear message, when the store path is unusable', async () => {
+    const dir = workDir();
+    writeFileSync(join(dir, 'blocker'), 'a file where a directory should be');
+    const result = await runCli(['daemon'], { cwd: dir, env: { STORE_SQLITE_PATH: join(dir, 'blocker', 'x.db'), LOG_FORMAT: 'json' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('could not start');
+    expect(result.stderr).toContain('blocker');
+  });
+});
+
+describe('rounds show-signatures', () => {
+  it('says so when there is no store yet, and prints [] with --json', async () => {
+    const dir = workDir();
+    const text = await runCli(['show-signatures'], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('no signature store at');
+    const json = await runCli(['show-signatures', '--json'], { cwd: dir });
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+});
