@@ -21,7 +21,11 @@ const base: FingerprintInput = { service: 'shop', errorType: 'KeyError', message
 describe('Fingerprinter: exceptions', () => {
   it('groups occurrences across line shifts, deploy path prefixes and values', () => {
     const a = fp({ ...base, stackTrace: pythonTrace() });
-    const b = fp({ ...base, message: "'sku-99'", stackTrace: pythonTrace({ prefix: '/app', line: 35, value: 'sku-99' }) });
+    const b = fp({
+      ...base,
+      message: "'sku-99'",
+      stackTrace: pythonTrace({ prefix: '/app', line: 35, value: 'sku-99' }),
+    });
     expect(a.strategy).toBe('exception-in-app');
     expect(b.hash).toBe(a.hash);
   });
@@ -63,7 +67,10 @@ describe('Fingerprinter: exceptions', () => {
   });
 
   it('lets user patterns override in-app detection', () => {
-    const include = new Fingerprinter({ includeService: true, inApp: { include: ['*/site-packages/flask/*'], exclude: [] } });
+    const include = new Fingerprinter({
+      includeService: true,
+      inApp: { include: ['*/site-packages/flask/*'], exclude: [] },
+    });
     const withFlask = include.fingerprint({ ...base, stackTrace: pythonTrace() });
     expect(withFlask.frames.find((f) => f.function === 'full_dispatch_request')?.inApp).toBe(true);
     const exclude = new Fingerprinter({ includeService: true, inApp: { include: [], exclude: ['*/shop/orders.py'] } });
@@ -125,7 +132,12 @@ describe('Fingerprinter: error spans without an exception', () => {
       errorType: '',
       message: '',
       operation: `shop.Orders/${method}`,
-      attributes: { 'rpc.system': 'grpc', 'rpc.service': 'shop.Orders', 'rpc.method': method, 'rpc.grpc.status_code': 14 },
+      attributes: {
+        'rpc.system': 'grpc',
+        'rpc.service': 'shop.Orders',
+        'rpc.method': method,
+        'rpc.grpc.status_code': 14,
+      },
     });
     expect(fp(rpc('Get')).strategy).toBe('semconv');
     expect(fp(rpc('Get')).hash).not.toBe(fp(rpc('List')).hash);
@@ -158,6 +170,8 @@ describe('Fingerprinter: determinism and explanation', () => {
   it('never throws on hostile input', () => {
     const huge = 'x'.repeat(2_000_000);
     expect(() => fp({ service: 's', errorType: huge, message: huge, stackTrace: huge })).not.toThrow();
-    expect(() => fp({ service: 's', errorType: 'E', message: '\u0000\uFFFF\uD800', stackTrace: '\n\n\n' })).not.toThrow();
+    expect(() =>
+      fp({ service: 's', errorType: 'E', message: '\u0000\uFFFF\uD800', stackTrace: '\n\n\n' }),
+    ).not.toThrow();
   });
 });

@@ -11,6 +11,7 @@ import type {
 import { CURRENT_CONFIG, type FingerprintConfig } from './configs.js';
 import { languageFromHint, type ParsedTrace, parseStackTrace, runtimeFor } from './frames/index.js';
 import { compileInAppOverride, type InAppOverride, type InAppPatterns } from './in-app.js';
+import { operationTemplate } from './operation.js';
 import { parameterize } from './parameterize.js';
 import { semconvFacts } from './semconv.js';
 
@@ -66,7 +67,7 @@ export class Fingerprinter {
       const facts = input.stackTrace === undefined ? semconvFacts(input.attributes ?? {}) : [];
       if (facts.length > 0) {
         strategy = 'semconv';
-        const operation = input.operation === undefined ? '' : parameterize(input.operation).template;
+        const operation = input.operation === undefined ? '' : operationTemplate(input.operation);
         components.push({ name: 'operation', contributes: operation !== '', values: [operation] });
         components.push({ name: 'semconv', contributes: true, values: facts.map((f) => `${f.name}=${f.value}`) });
       } else {

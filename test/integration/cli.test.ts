@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createFingerprinter } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+import type { ErrorEvent } from '../../src/domain/index.js';
+import { SqliteSignatureStore } from '../../src/store/sqlite/sqlite-signature-store.js';
 import { runCli, startCli, waitForExit } from '../helpers/cli.js';
 
 const dirs: string[] = [];
@@ -27,7 +31,13 @@ const PYTHON_TRACE = [
 describe('rounds fingerprint', () => {
   it('fingerprints JSON Lines from stdin, grouping values and keeping bad lines apart', async () => {
     const lines = [
-      { service: 'orders', error_type: 'UserNotFound', message: 'user 42 not found', stacktrace: PYTHON_TRACE, language: 'python' },
+      {
+        service: 'orders',
+        error_type: 'UserNotFound',
+        message: 'user 42 not found',
+        stacktrace: PYTHON_TRACE,
+        language: 'python',
+      },
       'this is not json',
       {
         service: 'orders',
@@ -40,7 +50,10 @@ describe('rounds fingerprint', () => {
     ].map((line) => (typeof line === 'string' ? line : JSON.stringify(line)));
     const result = await runCli(['fingerprint', '--explain'], { cwd: workDir(), stdin: `${lines.join('\n')}\n` });
     expect(result.code).toBe(1);
-    const out = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const out = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(out).toHaveLength(4);
     expect(out[0]?.message_template).toBe('user <int> not found');
     expect(out[0]?.strategy).toBe('exception-in-app');
@@ -58,7 +71,10 @@ describe('rounds fingerprint', () => {
   it('reads --input FILE and exits 0 when every line is good', async () => {
     const dir = workDir();
     const file = join(dir, 'events.jsonl');
-    writeFileSync(file, `${JSON.stringify({ service: 'api', error_type: 'Timeout', message: 'timed out after 30s' })}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ service: 'api', error_type: 'Timeout', message: 'timed out after 30s' })}\n`,
+    );
     const result = await runCli(['fingerprint', '--input', file], { cwd: dir });
     expect(result.code).toBe(0);
     const out = JSON.parse(result.stdout) as Record<string, unknown>;
@@ -77,7 +93,11 @@ describe('rounds config', () => {
     expect(result.code).toBe(0);
     const entries = JSON.parse(result.stdout) as { variable: string; value: string; origin: string }[];
     const byName = new Map(entries.map((e) => [e.variable, e]));
-    expect(byName.get('POLL_INTERVAL_SECONDS')).toEqual({ variable: 'POLL_INTERVAL_SECONDS', value: '30', origin: 'environment' });
+    expect(byName.get('POLL_INTERVAL_SECONDS')).toEqual({
+      variable: 'POLL_INTERVAL_SECONDS',
+      value: '30',
+      origin: 'environment',
+    });
     expect(byName.get('OPENAI_API_KEY')?.value).toBe('sk-p****');
     expect(result.stdout).not.toContain('very-secret');
   });
@@ -97,7 +117,11 @@ describe('rounds config', () => {
 describe('rounds daemon', () => {
   it('starts on embedded defaults, creates the store, and stops cleanly on SIGTERM', async () => {
     const dir = workDir();
-    const { child, output } = await startCli(['daemon'], { cwd: dir, env: { LOG_FORMAT: 'json' }, ready: /rounds daemon running/ });
+    const { child, output } = await startCli(['daemon'], {
+      cwd: dir,
+      env: { LOG_FORMAT: 'json' },
+      ready: /rounds daemon running/,
+    });
     const logs = output().stderr;
     expect(logs).toContain('store ready');
     expect(logs).toContain('no telemetry source configured');
@@ -115,7 +139,10 @@ describe('rounds daemon', () => {
   it('refuses to start, with a clear message, when the store path is unusable', async () => {
     const dir = workDir();
     writeFileSync(join(dir, 'blocker'), 'a file where a directory should be');
-    const result = await runCli(['daemon'], { cwd: dir, env: { STORE_SQLITE_PATH: join(dir, 'blocker', 'x.db'), LOG_FORMAT: 'json' } });
+    const result = await runCli(['daemon'], {
+      cwd: dir,
+      env: { STORE_SQLITE_PATH: join(dir, 'blocker', 'x.db'), LOG_FORMAT: 'json' },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('could not start');
     expect(result.stderr).toContain('blocker');
@@ -131,5 +158,47 @@ describe('rounds show-signatures', () => {
     const json = await runCli(['show-signatures', '--json'], { cwd: dir });
     expect(JSON.parse(json.stdout)).toEqual([]);
     expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+});
+
+describe('rounds show-signatures with data', () => {
+  it('lists what the store holds, filtered and as JSON', async () => {
+    const dir = workDir();
+    const dbPath = join(dir, 'sigs.db');
+    const store = new SqliteSignatureStore({ path: dbPath });
+    await store.open();
+    const fingerprinter = createFingerprinter(loadConfig({ env: {}, readEnvFile: false }).values);
+    const event = (i: number, service: string, message: string): ErrorEvent => ({
+      eventId: `e${i}`,
+      service,
+      errorType: 'ValueError',
+      message,
+      timestamp: Date.UTC(2026, 10, 29, 6, 0, i),
+      attributes: {},
+      source: 'cli',
+    });
+    const events = [event(1, 'api', 'bad id 1'), event(2, 'api', 'bad id 2'), event(3, 'worker', 'queue empty')];
+    await store.ingest(events.map((e) => ({ event: e, fingerprint: fingerprinter.fingerprint(e) })));
+    await store.close();
+
+    const env = { STORE_SQLITE_PATH: dbPath };
+    const all = await runCli(['show-signatures', '--json', '--sort', 'occurrences'], { cwd: dir, env });
+    expect(all.code).toBe(0);
+    const signatures = JSON.parse(all.stdout) as {
+      occurrenceCount: number;
+      services: string[];
+      messageTemplate: string;
+    }[];
+    expect(signatures.map((s) => s.occurrenceCount)).toEqual([2, 1]);
+    expect(signatures[0]?.messageTemplate).toBe('bad id <int>');
+
+    const worker = await runCli(['show-signatures', '--service', 'worker'], { cwd: dir, env });
+    expect(worker.stdout).toContain('ValueError: queue empty');
+    expect(worker.stdout).not.toContain('bad id');
+    expect(worker.stdout.split('\n')[0]).toMatch(/^ID\s+STATUS\s+COUNT/);
+
+    const bad = await runCli(['show-signatures', '--status', 'bogus'], { cwd: dir, env });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('Expected --status=bogus to be one of');
   });
 });
