@@ -17,5 +17,13 @@ export function fingerprintBench(): BenchResult[] {
     for (const event of events) sink += fingerprinter.fingerprint(event).hash.length;
   });
   if (sink === 0) throw new Error('benchmark did no work');
-  return [baseline, { ...fingerprint, baseline: baseline.name, ratio: fingerprint.perSecond / baseline.perSecond, target: '>= 100k events/s' }];
+  return [
+    baseline,
+    {
+      ...fingerprint,
+      baseline: baseline.name,
+      ratio: fingerprint.perSecond / baseline.perSecond,
+      target: '>= 100k events/s',
+    },
+  ];
 }

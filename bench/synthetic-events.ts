@@ -25,7 +25,9 @@ function javaTrace(site: number, frames: number): string {
   const lines = [`java.lang.IllegalStateException: order ${site} is in state PAID`];
   for (let i = frames - 1; i >= 0; i--) {
     const lib = i < 10;
-    const cls = lib ? `org.springframework.web.servlet.FrameworkServlet${i}` : `com.acme.${pick(MODULES, site + i)}.Service${i}`;
+    const cls = lib
+      ? `org.springframework.web.servlet.FrameworkServlet${i}`
+      : `com.acme.${pick(MODULES, site + i)}.Service${i}`;
     lines.push(`\tat ${cls}.${pick(VERBS, site * 5 + i)}(${cls.split('.').pop()}.java:${20 + i})`);
   }
   return lines.join('\n');
@@ -35,7 +37,9 @@ function nodeTrace(site: number, frames: number): string {
   const lines = [`TypeError: Cannot read properties of undefined (reading 'id${site % 5}')`];
   for (let i = frames - 1; i >= 0; i--) {
     const lib = i < 10;
-    const file = lib ? `/app/node_modules/express/lib/router/layer${i}.js` : `/app/dist/${pick(MODULES, site + i)}/handler.js`;
+    const file = lib
+      ? `/app/node_modules/express/lib/router/layer${i}.js`
+      : `/app/dist/${pick(MODULES, site + i)}/handler.js`;
     lines.push(`    at ${pick(VERBS, site * 3 + i)}${i} (${file}:${30 + i}:${5 + i})`);
   }
   return lines.join('\n');
@@ -45,8 +49,13 @@ function goTrace(site: number, frames: number): string {
   const lines = ['panic: runtime error: index out of range [5] with length 3', '', 'goroutine 42 [running]:'];
   for (let i = frames - 1; i >= 0; i--) {
     const lib = i < 8;
-    const fn = lib ? `net/http.(*conn).serve${i}` : `github.com/acme/shop/internal/${pick(MODULES, site + i)}.(*Service).${pick(VERBS, site + i)}`;
-    lines.push(`${fn}(0xc000123456, 0x${(site + i).toString(16)})`, `\t/src/${pick(MODULES, i)}/file${i}.go:${40 + i} +0x${(i * 17).toString(16)}`);
+    const fn = lib
+      ? `net/http.(*conn).serve${i}`
+      : `github.com/acme/shop/internal/${pick(MODULES, site + i)}.(*Service).${pick(VERBS, site + i)}`;
+    lines.push(
+      `${fn}(0xc000123456, 0x${(site + i).toString(16)})`,
+      `\t/src/${pick(MODULES, i)}/file${i}.go:${40 + i} +0x${(i * 17).toString(16)}`,
+    );
   }
   return lines.join('\n');
 }
@@ -84,7 +93,11 @@ export function syntheticEvents(count: number, sites: number, framesPerTrace = 3
       stackTrace: site.text,
       language: site.kind.language,
       timestamp: start + i * 37,
-      attributes: { 'http.route': '/orders/{id}', 'http.response.status_code': 500, 'user.tier': pick(['free', 'pro'], i) },
+      attributes: {
+        'http.route': '/orders/{id}',
+        'http.response.status_code': 500,
+        'user.tier': pick(['free', 'pro'], i),
+      },
       source: 'otlp',
     };
   });

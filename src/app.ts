@@ -2,11 +2,13 @@
 import type { EnvConfig } from './config/index.js';
 import { RoundsError } from './domain/index.js';
 import { Fingerprinter } from './fingerprint/index.js';
+import { FanOutNotifier } from './notify/fan-out.js';
+import { StdoutNotifier } from './notify/stdout.js';
 import type { Logger } from './observability/logger.js';
 import { IngestPipeline } from './pipeline/ingest.js';
 import type { EventSource, Notifier, SignatureStore } from './ports/index.js';
-import { FanOutNotifier } from './notify/fan-out.js';
-import { StdoutNotifier } from './notify/stdout.js';
+import { otlpReceiverConfig } from './sources/otlp/config.js';
+import { OtlpReceiver } from './sources/otlp/receiver.js';
 import { SqliteSignatureStore } from './store/sqlite/sqlite-signature-store.js';
 
 export interface AppOptions {
@@ -50,7 +52,9 @@ function createNotifier(options: AppOptions): Notifier {
   const notifiers: Notifier[] = [];
   for (const backend of options.config.NOTIFICATION_BACKEND) {
     if (backend === 'stdout') {
-      notifiers.push(new StdoutNotifier({ format: options.config.LOG_FORMAT, ...(options.stdout ? { out: options.stdout } : {}) }));
+      notifiers.push(
+        new StdoutNotifier({ format: options.config.LOG_FORMAT, ...(options.stdout ? { out: options.stdout } : {}) }),
+      );
     } else {
       throw new RoundsError(
         'ROUNDS_INVALID_CONFIG',
@@ -61,14 +65,19 @@ function createNotifier(options: AppOptions): Notifier {
   return notifiers.length === 1 && notifiers[0] !== undefined ? notifiers[0] : new FanOutNotifier(notifiers);
 }
 
-function createSources(config: Readonly<EnvConfig>): EventSource[] {
+function createSources(config: Readonly<EnvConfig>, logger: Logger): EventSource[] {
   if (config.TELEMETRY_BACKEND !== 'none') {
     throw new RoundsError(
       'ROUNDS_INVALID_CONFIG',
       `TELEMETRY_BACKEND=${config.TELEMETRY_BACKEND}: the poller for this backend is not part of this build yet; use none`,
     );
   }
-  return [];
+  const sources: EventSource[] = [];
+  // Only the daemon listens: a one-shot `run` or the webhook mode must not grab the OTLP ports.
+  if (config.OTLP_RECEIVER_ENABLED && config.RUN_MODE === 'daemon') {
+    sources.push(new OtlpReceiver({ config: otlpReceiverConfig(config), logger }));
+  }
+  return sources;
 }
 
 /** Builds every component up front, so a configuration that cannot work fails before anything starts. */
@@ -76,7 +85,7 @@ export function createApp(options: AppOptions): RoundsApp {
   const { config, logger } = options;
   const store = createStore(config);
   const notifier = createNotifier(options);
-  const sources = createSources(config);
+  const sources = createSources(config, logger);
   const pipeline = new IngestPipeline({ store, fingerprinter: createFingerprinter(config), notifier, logger });
   const started: { stop(): Promise<void> }[] = [];
   let pruneTimer: NodeJS.Timeout | undefined;

@@ -12,7 +12,9 @@ export function configEntries(loaded: LoadedConfig): { variable: string; value: 
 export function renderConfig(loaded: LoadedConfig): string {
   const entries = configEntries(loaded);
   const width = Math.max(...entries.map((e) => e.variable.length));
-  const lines = entries.map((e) => `${e.variable.padEnd(width)}  ${e.value || '(unset)'}${e.origin === 'default' ? '' : `  [${e.origin}]`}`);
+  const lines = entries.map(
+    (e) => `${e.variable.padEnd(width)}  ${e.value || '(unset)'}${e.origin === 'default' ? '' : `  [${e.origin}]`}`,
+  );
   if (loaded.envFile !== undefined) lines.unshift(`# read ${loaded.envFile}`);
   return lines.join('\n');
 }

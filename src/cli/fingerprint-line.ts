@@ -3,7 +3,14 @@ import { z } from 'zod';
 import type { Fingerprinter } from '../fingerprint/index.js';
 
 const attributeValue: z.ZodType<unknown> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(attributeValue), z.record(z.string(), attributeValue)]),
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(attributeValue),
+    z.record(z.string(), attributeValue),
+  ]),
 );
 
 const lineSchema = z.object({

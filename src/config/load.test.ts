@@ -116,7 +116,10 @@ describe('loadConfig', () => {
 
   it('reads .env.rounds from the working directory; the process environment wins', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, '.env.rounds'), 'POLL_INTERVAL_SECONDS=45\nLOG_LEVEL=debug\n# comment\nSTORE_SQLITE_PATH="/tmp/x.db"\n');
+    writeFileSync(
+      join(dir, '.env.rounds'),
+      'POLL_INTERVAL_SECONDS=45\nLOG_LEVEL=debug\n# comment\nSTORE_SQLITE_PATH="/tmp/x.db"\n',
+    );
     const { values, origins, envFile } = loadConfig({ env: { LOG_LEVEL: 'warn' }, cwd: dir });
     expect(values.POLL_INTERVAL_SECONDS).toBe(45);
     expect(values.STORE_SQLITE_PATH).toBe('/tmp/x.db');

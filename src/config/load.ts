@@ -73,11 +73,19 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const variable = String(issue.path[0] ?? 'configuration');
-      problems.push({ variable, expected: issue.message.replace(/^expected /, ''), got: maskValue(variable, raw[variable]) });
+      problems.push({
+        variable,
+        expected: issue.message.replace(/^expected /, ''),
+        got: maskValue(variable, raw[variable]),
+      });
     }
   } else {
     for (const problem of crossCheck(parsed.data)) {
-      problems.push({ ...problem, expected: problem.expected, got: maskValue(problem.variable, raw[problem.variable]) });
+      problems.push({
+        ...problem,
+        expected: problem.expected,
+        got: maskValue(problem.variable, raw[problem.variable]),
+      });
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
@@ -93,7 +101,9 @@ function readEnvFile(path: string): Record<string, string> {
   try {
     return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
   } catch (error) {
-    throw new RoundsError('ROUNDS_INVALID_CONFIG', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new RoundsError('ROUNDS_INVALID_CONFIG', `cannot read ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

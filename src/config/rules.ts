@@ -27,7 +27,11 @@ export function crossCheck(config: EnvConfig): Problem[] {
     need(config.ANTHROPIC_API_KEY, 'ANTHROPIC_API_KEY', 'DIAGNOSIS_BACKEND=anthropic');
   }
   if (config.DIAGNOSIS_BACKEND === 'openai' && config.OPENAI_BASE_URL === undefined) {
-    need(config.OPENAI_API_KEY, 'OPENAI_API_KEY', 'DIAGNOSIS_BACKEND=openai talks to the OpenAI API (no OPENAI_BASE_URL)');
+    need(
+      config.OPENAI_API_KEY,
+      'OPENAI_API_KEY',
+      'DIAGNOSIS_BACKEND=openai talks to the OpenAI API (no OPENAI_BASE_URL)',
+    );
   }
   if (config.NOTIFICATION_BACKEND.includes('github_issue')) {
     need(config.GITHUB_TOKEN, 'GITHUB_TOKEN', 'NOTIFICATION_BACKEND includes github_issue');
@@ -35,6 +39,10 @@ export function crossCheck(config: EnvConfig): Problem[] {
   }
   if (config.GITHUB_REPO !== undefined && !GITHUB_REPO_SHAPE.test(config.GITHUB_REPO)) {
     problems.push({ variable: 'GITHUB_REPO', expected: 'owner/repo' });
+  }
+  if ((config.OTLP_TLS_CERT_FILE === undefined) !== (config.OTLP_TLS_KEY_FILE === undefined)) {
+    const missing = config.OTLP_TLS_CERT_FILE === undefined ? 'OTLP_TLS_CERT_FILE' : 'OTLP_TLS_KEY_FILE';
+    problems.push({ variable: missing, expected: 'a file path, because TLS needs both a certificate and a key' });
   }
   if (config.WEBHOOK_REQUIRE_AUTH) need(config.WEBHOOK_API_KEY, 'WEBHOOK_API_KEY', 'WEBHOOK_REQUIRE_AUTH=true');
   return problems;

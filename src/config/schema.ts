@@ -27,6 +27,20 @@ const port = (fallback: number) =>
       return value;
     });
 
+/** Like `port`, but 0 asks the OS for a free port (tests, several instances on one host). */
+const listenPort = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((raw, ctx) => {
+      const value = Number(raw.trim());
+      if (!/^\d+$/.test(raw.trim()) || value > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'expected a TCP port from 0 (any free port) to 65535' });
+        return z.NEVER;
+      }
+      return value;
+    });
+
 const nonNegativeNumber = (fallback: number) =>
   z
     .string()
@@ -139,6 +153,19 @@ export const envSchema = z.object({
   STORE_SEEN_EVENT_RETENTION_HOURS: positiveInt(72),
   STORE_MAX_SAMPLES_PER_SIGNATURE: positiveInt(20),
 
+  OTLP_RECEIVER_ENABLED: bool(true),
+  OTLP_PROTOCOLS: list(['grpc', 'http'], 'grpc,http'),
+  OTLP_BIND_HOST: z.string().default('127.0.0.1'),
+  OTLP_GRPC_PORT: listenPort(4317),
+  OTLP_HTTP_PORT: listenPort(4318),
+  OTLP_MAX_REQUEST_BYTES: positiveInt(64 * 1024 * 1024),
+  OTLP_MAX_INFLIGHT_BYTES: positiveInt(32 * 1024 * 1024),
+  OTLP_MAX_INFLIGHT_REQUESTS: positiveInt(64),
+  OTLP_AUTH_TOKEN: optionalText,
+  OTLP_TLS_CERT_FILE: optionalText,
+  OTLP_TLS_KEY_FILE: optionalText,
+  OTLP_TRACE_BUFFER_BYTES: positiveInt(64 * 1024 * 1024),
+
   FINGERPRINT_INCLUDE_SERVICE: bool(true),
   FINGERPRINT_IN_APP_INCLUDE: patterns,
   FINGERPRINT_IN_APP_EXCLUDE: patterns,
@@ -177,6 +204,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'OPENAI_API_KEY',
   'GITHUB_TOKEN',
   'WEBHOOK_API_KEY',
+  'OTLP_AUTH_TOKEN',
 ]);
 
 /** Variables that may carry a password inside a URL: only the password part is masked. */

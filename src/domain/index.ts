@@ -4,3 +4,4 @@ export * from './error-event.js';
 export * from './errors.js';
 export * from './lifecycle.js';
 export * from './signature.js';
+export * from './trace.js';

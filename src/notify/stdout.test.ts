@@ -66,9 +66,9 @@ describe('StdoutNotifier', () => {
       },
     });
     broken.on('error', () => {});
-    await expect(new StdoutNotifier({ format: 'pretty', out: broken }).notify({ kind: 'new_signature', signature })).rejects.toThrow(
-      'EPIPE',
-    );
+    await expect(
+      new StdoutNotifier({ format: 'pretty', out: broken }).notify({ kind: 'new_signature', signature }),
+    ).rejects.toThrow('EPIPE');
   });
 });
 

@@ -1,5 +1,5 @@
 /** @module Structured logs with pino, always on stderr so stdout stays free for reports and `--json` output. */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';

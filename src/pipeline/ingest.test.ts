@@ -83,7 +83,11 @@ describe('IngestPipeline', () => {
   });
 
   it('keeps different bugs apart', async () => {
-    const result = await pipeline.ingest([event(1), event(2, { service: 'checkout' }), event(3, { errorType: 'Timeout', message: 'gateway timed out' })]);
+    const result = await pipeline.ingest([
+      event(1),
+      event(2, { service: 'checkout' }),
+      event(3, { errorType: 'Timeout', message: 'gateway timed out' }),
+    ]);
     expect(result.new).toHaveLength(3);
   });
 

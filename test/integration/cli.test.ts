@@ -115,17 +115,19 @@ describe('rounds config', () => {
 });
 
 describe('rounds daemon', () => {
-  it('starts on embedded defaults, creates the store, and stops cleanly on SIGTERM', async () => {
+  it('starts on embedded defaults, creates the store, listens for OTLP, and stops cleanly on SIGTERM', async () => {
     const dir = workDir();
-    const { child, output } = await startCli(['daemon'], {
-      cwd: dir,
-      env: { LOG_FORMAT: 'json' },
-      ready: /rounds daemon running/,
-    });
-    const logs = output().stderr;
-    expect(logs).toContain('store ready');
-    expect(logs).toContain('no telemetry source configured');
-    child.kill('SIGTERM');
+    // Port 0: any free port, so the test never collides with a real receiver on 4317/4318.
+    const env = { LOG_FORMAT: 'json', OTLP_GRPC_PORT: '0', OTLP_HTTP_PORT: '0' };
+    const { child, output } = await startCli(['daemon'], { cwd: dir, env, ready: /rounds daemon running/ });
+    try {
+      const logs = output().stderr;
+      expect(logs).toContain('store ready');
+      expect(logs).toMatch(/otlp grpc listening on 127\.0\.0\.1:\d+/);
+      expect(logs).toMatch(/otlp http listening on 127\.0\.0\.1:\d+/);
+    } finally {
+      child.kill('SIGTERM');
+    }
     expect(await waitForExit(child)).toBe(0);
     expect(output().stderr).toContain('rounds daemon stopped');
     const dbPath = join(dir, 'data', 'signatures.db');
@@ -136,12 +138,26 @@ describe('rounds daemon', () => {
     expect(versions.length).toBeGreaterThan(0);
   });
 
+  it('runs with no source at all when the receiver is disabled', async () => {
+    const dir = workDir();
+    const env = { LOG_FORMAT: 'json', OTLP_RECEIVER_ENABLED: 'false' };
+    const { child, output } = await startCli(['daemon'], { cwd: dir, env, ready: /rounds daemon running/ });
+    child.kill('SIGINT');
+    expect(await waitForExit(child)).toBe(0);
+    expect(output().stderr).toContain('no telemetry source configured');
+  });
+
   it('refuses to start, with a clear message, when the store path is unusable', async () => {
     const dir = workDir();
     writeFileSync(join(dir, 'blocker'), 'a file where a directory should be');
     const result = await runCli(['daemon'], {
       cwd: dir,
-      env: { STORE_SQLITE_PATH: join(dir, 'blocker', 'x.db'), LOG_FORMAT: 'json' },
+      env: {
+        STORE_SQLITE_PATH: join(dir, 'blocker', 'x.db'),
+        LOG_FORMAT: 'json',
+        OTLP_GRPC_PORT: '0',
+        OTLP_HTTP_PORT: '0',
+      },
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('could not start');

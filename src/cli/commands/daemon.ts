@@ -10,7 +10,10 @@ export default class Daemon extends Command {
   static override description =
     'Reads its configuration from the environment and ./.env.rounds, opens the signature store (applying ' +
     'migrations), starts the configured sources and runs until SIGINT or SIGTERM, then stops cleanly.';
-  static override examples = ['<%= config.bin %> daemon', 'STORE_SQLITE_PATH=/tmp/r.db <%= config.bin %> daemon --check-config'];
+  static override examples = [
+    '<%= config.bin %> daemon',
+    'STORE_SQLITE_PATH=/tmp/r.db <%= config.bin %> daemon --check-config',
+  ];
   static override flags = {
     'check-config': Flags.boolean({ description: 'validate the configuration, print it (secrets masked) and exit' }),
   };

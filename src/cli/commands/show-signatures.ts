@@ -27,10 +27,15 @@ export default class ShowSignatures extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(ShowSignatures);
     const config = loadConfigOrExit(this).values;
-    if (config.STORE_BACKEND === 'sqlite' && config.STORE_SQLITE_PATH !== ':memory:' && !existsSync(config.STORE_SQLITE_PATH)) {
+    if (
+      config.STORE_BACKEND === 'sqlite' &&
+      config.STORE_SQLITE_PATH !== ':memory:' &&
+      !existsSync(config.STORE_SQLITE_PATH)
+    ) {
       // A read command must not create an empty database where the user expected theirs.
       if (flags.json) this.log('[]');
-      else this.log(`no signature store at ${config.STORE_SQLITE_PATH} yet (the daemon creates it when it first starts)`);
+      else
+        this.log(`no signature store at ${config.STORE_SQLITE_PATH} yet (the daemon creates it when it first starts)`);
       return;
     }
     const store = createStore(config);

@@ -1,0 +1,601 @@
+/**
+ * @module OTLP/protobuf export requests, decoded lazily: a wire-level walk reads only what decides whether a
+ * span or log record is an error (status code, event names, severity, attribute keys); protobufjs decodes just
+ * the items kept, plus their Resource and scope once, and their attributes are read with the wire reader. Most
+ * spans are never decoded: the walk hands their locations to the trace buffer, which decodes a span only if its
+ * trace is ever assembled.
+ */
+import type { Attributes, AttributeValue, ErrorEvent, TraceSpan } from '../../domain/index.js';
+import type { DecodedExport } from './decoded.js';
+import {
+  DEPTH_MARKER,
+  EXCEPTION_EVENT_NAME,
+  logErrorEvent,
+  MAX_VALUE_DEPTH,
+  type OtlpLogRecord,
+  type OtlpScope,
+  type OtlpSpan,
+  type ResourceContext,
+  resourceContext,
+  SEVERITY_NUMBER_ERROR,
+  STATUS_CODE_ERROR,
+  serviceName,
+  setAttribute,
+  spanErrorEvents,
+  toTraceSpan,
+} from './map.js';
+import {
+  decodeMessage,
+  InstrumentationScopeType,
+  LogRecordType,
+  type PbAttributes,
+  type PbInstrumentationScope,
+  type PbInt64,
+  type PbLogRecord,
+  type PbResource,
+  type PbSpan,
+  ResourceType,
+  SpanType,
+} from './proto.js';
+import { type BufferedSpans, type RecentTraceBuffer, SPAN_INDEX_BYTES, traceKeyFromBytes } from './trace-buffer.js';
+import { bytesEqual, bytesStartWith, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire.js';
+
+/** `field << 3 | wireType` of the fields the walk looks at. */
+const TAG = {
+  /** ExportTraceServiceRequest.resource_spans, ExportLogsServiceRequest.resource_logs, Resource*.resource,
+   * Scope*.scope, Span.trace_id, KeyValue.key: all field 1, length-delimited. */
+  field1: (1 << 3) | WIRE_LEN,
+  /** Resource*.scope_*, ScopeSpans.spans, ScopeLogs.log_records, Span.Event.name: all field 2, length-delimited. */
+  field2: (2 << 3) | WIRE_LEN,
+  spanEvents: (11 << 3) | WIRE_LEN,
+  spanStatus: (15 << 3) | WIRE_LEN,
+  statusCode: (3 << 3) | WIRE_VARINT,
+  logSeverityNumber: (2 << 3) | WIRE_VARINT,
+  logAttributes: (6 << 3) | WIRE_LEN,
+} as const;
+
+const TRACE_ID_BYTES = 16;
+const EXCEPTION_NAME = Buffer.from(EXCEPTION_EVENT_NAME);
+const EXCEPTION_KEY_PREFIX = Buffer.from('exception.');
+
+// ---- protobufjs messages to the neutral shapes of map.ts ----
+
+/** AnyValue members (field << 3 | wire type). */
+const ANY = {
+  string: (1 << 3) | WIRE_LEN,
+  bool: (2 << 3) | WIRE_VARINT,
+  int: (3 << 3) | WIRE_VARINT,
+  double: (4 << 3) | WIRE_FIXED64,
+  array: (5 << 3) | WIRE_LEN,
+  kvlist: (6 << 3) | WIRE_LEN,
+  bytes: (7 << 3) | WIRE_LEN,
+} as const;
+
+function hex(bytes: Uint8Array): string {
+  return bytes.length === 0 ? '' : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** A fixed64 as its exact decimal string (a double would round nanosecond timestamps). */
+function nanos(value: PbInt64): string {
+  if (typeof value === 'number') return String(value);
+  if (value.high === 0) return String(value.low >>> 0);
+  return ((BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0)).toString();
+}
+
+/** Non-finite doubles are not JSON; keep them as the names JSON encoders use for them. */
+function finite(value: number): number | string {
+  return Number.isFinite(value) ? value : String(value);
+}
+
+/**
+ * Reads the AnyValue in `reader` up to `end`. Containers nested deeper than MAX_VALUE_DEPTH become the marker,
+ * so the recursion here is bounded whatever the sender nests. The last member on the wire wins, as for oneofs.
+ */
+function anyValue(reader: WireReader, end: number, depth: number): AttributeValue {
+  const outer = reader.limit;
+  reader.limit = end;
+  let value: AttributeValue = null;
+  while (reader.pos < end) {
+    const tag = reader.tag();
+    if (tag === ANY.string) {
+      value = reader.string();
+    } else if (tag === ANY.int) {
+      value = reader.int64();
+    } else if (tag === ANY.bool) {
+      value = reader.uint32() !== 0;
+    } else if (tag === ANY.double) {
+      value = finite(reader.double());
+    } else if (tag === ANY.array || tag === ANY.kvlist) {
+      const valueEnd = reader.lengthEnd();
+      if (depth >= MAX_VALUE_DEPTH) value = DEPTH_MARKER;
+      else if (tag === ANY.array) value = arrayValue(reader, valueEnd, depth + 1);
+      else value = keyValueList(reader, valueEnd, depth + 1, {});
+      reader.pos = valueEnd;
+    } else if (tag === ANY.bytes) {
+      const valueEnd = reader.lengthEnd();
+      value = reader.buf.toString('base64', reader.pos, valueEnd);
+      reader.pos = valueEnd;
+    } else {
+      // Includes string_value_strindex (8), which only means something inside a profiles request.
+      reader.skip(tag & 7);
+      value = null;
+    }
+  }
+  reader.limit = outer;
+  return value;
+}
+
+/** ArrayValue { repeated AnyValue values = 1 } */
+function arrayValue(reader: WireReader, end: number, depth: number): AttributeValue[] {
+  const outer = reader.limit;
+  reader.limit = end;
+  const values: AttributeValue[] = [];
+  while (reader.pos < end) {
+    const tag = reader.tag();
+    if (tag === TAG.field1) {
+      const valueEnd = reader.lengthEnd();
+      values.push(anyValue(reader, valueEnd, depth));
+      reader.pos = valueEnd;
+    } else {
+      reader.skip(tag & 7);
+    }
+  }
+  reader.limit = outer;
+  return values;
+}
+
+/** KeyValueList { repeated KeyValue values = 1 }, read into `into`. */
+function keyValueList(reader: WireReader, end: number, depth: number, into: Attributes): Attributes {
+  const outer = reader.limit;
+  reader.limit = end;
+  while (reader.pos < end) {
+    const tag = reader.tag();
+    if (tag === TAG.field1) {
+      const valueEnd = reader.lengthEnd();
+      keyValue(reader, valueEnd, depth, into);
+      reader.pos = valueEnd;
+    } else {
+      reader.skip(tag & 7);
+    }
+  }
+  reader.limit = outer;
+  return into;
+}
+
+/** KeyValue { string key = 1; AnyValue value = 2 }, set on `into`. */
+function keyValue(reader: WireReader, end: number, depth: number, into: Attributes): void {
+  const outer = reader.limit;
+  reader.limit = end;
+  let key = '';
+  let value: AttributeValue = null;
+  while (reader.pos < end) {
+    const tag = reader.tag();
+    if (tag === TAG.field1) {
+      key = reader.string();
+    } else if (tag === TAG.field2) {
+      const valueEnd = reader.lengthEnd();
+      value = anyValue(reader, valueEnd, depth);
+      reader.pos = valueEnd;
+    } else {
+      reader.skip(tag & 7);
+    }
+  }
+  reader.limit = outer;
+  // Plain assignment keeps V8 on fast shared hidden classes; only `__proto__` needs defineProperty.
+  if (key === '__proto__') setAttribute(into, key, value);
+  else into[key] = value;
+}
+
+/** Attributes from the KeyValue byte views the decoding schema yields. */
+function keyValues(list: PbAttributes): Attributes {
+  const attributes: Attributes = {};
+  for (const bytes of list) keyValue(new WireReader(bytes), bytes.length, 0, attributes);
+  return attributes;
+}
+
+function otlpSpan(span: PbSpan, withEvents: boolean): OtlpSpan {
+  return {
+    traceId: hex(span.traceId),
+    spanId: hex(span.spanId),
+    parentSpanId: hex(span.parentSpanId),
+    name: span.name,
+    kind: span.kind,
+    startTimeUnixNano: nanos(span.startTimeUnixNano),
+    endTimeUnixNano: nanos(span.endTimeUnixNano),
+    attributes: keyValues(span.attributes),
+    events: withEvents
+      ? span.events.map((event) => ({
+          name: event.name,
+          timeUnixNano: nanos(event.timeUnixNano),
+          attributes: keyValues(event.attributes),
+        }))
+      : [],
+    statusCode: span.status?.code ?? 0,
+    statusMessage: span.status?.message ?? '',
+  };
+}
+
+function otlpLogRecord(record: PbLogRecord): OtlpLogRecord {
+  return {
+    timeUnixNano: nanos(record.timeUnixNano),
+    observedTimeUnixNano: nanos(record.observedTimeUnixNano),
+    severityNumber: record.severityNumber,
+    severityText: record.severityText,
+    body: record.body.length === 0 ? undefined : anyValue(new WireReader(record.body), record.body.length, 0),
+    attributes: keyValues(record.attributes),
+    traceId: hex(record.traceId),
+    spanId: hex(record.spanId),
+  };
+}
+
+function decodeResource(body: Buffer, start: number, end: number): Attributes {
+  if (start < 0) return {};
+  return keyValues(decodeMessage<PbResource>(ResourceType, body.subarray(start, end)).attributes);
+}
+
+function decodeScope(body: Buffer, start: number, end: number): OtlpScope | undefined {
+  if (start < 0) return undefined;
+  const scope = decodeMessage<PbInstrumentationScope>(InstrumentationScopeType, body.subarray(start, end));
+  return { name: scope.name, version: scope.version };
+}
+
+// ---- the spans of one request, as the trace buffer keeps them ----
+
+/** Per buffered span: start and end of its bytes, start of its trace id (-1 if none), its resource's index. */
+const SLOTS = 4;
+
+class ProtobufSpans implements BufferedSpans {
+  readonly bytes: number;
+  readonly count: number;
+  private readonly services: (string | undefined)[] = [];
+
+  constructor(
+    private readonly body: Buffer,
+    readonly traceKeys: number[],
+    private readonly locations: number[],
+    /** Start and end of each ResourceSpans' resource (-1 when it has none). */
+    private readonly resources: number[],
+  ) {
+    this.count = traceKeys.length;
+    this.bytes = body.byteLength + this.count * SPAN_INDEX_BYTES;
+  }
+
+  spansOf(traceIdHex: string, key: number): TraceSpan[] {
+    const spans: TraceSpan[] = [];
+    for (let i = 0; i < this.count; i++) {
+      if (this.traceKeys[i] !== key) continue;
+      const at = i * SLOTS;
+      const traceStart = this.locations[at + 2]!;
+      if (traceStart < 0 || this.body.toString('hex', traceStart, traceStart + TRACE_ID_BYTES) !== traceIdHex) continue;
+      try {
+        const span = decodeMessage<PbSpan>(SpanType, this.body.subarray(this.locations[at]!, this.locations[at + 1]!));
+        spans.push(toTraceSpan(otlpSpan(span, false), this.service(this.locations[at + 3]!)));
+      } catch {
+        // The walk accepted the span's framing, but its contents are malformed: leave it out of the trace.
+      }
+    }
+    return spans;
+  }
+
+  private service(resource: number): string {
+    let service = this.services[resource];
+    if (service === undefined) {
+      const start = this.resources[resource * 2]!;
+      service = serviceName(decodeResource(this.body, start, this.resources[resource * 2 + 1]!));
+      this.services[resource] = service;
+    }
+    return service;
+  }
+}
+
+// ---- traces ----
+
+/** Spans kept in one ResourceSpans: per span, start and end of its bytes and of its ScopeSpans' scope. */
+const KEPT_SLOTS = 4;
+
+class TraceWalk {
+  readonly reader: WireReader;
+  readonly events: ErrorEvent[] = [];
+  itemCount = 0;
+  private readonly buffering: boolean;
+  private readonly traceKeys: number[] = [];
+  private readonly locations: number[] = [];
+  private readonly resources: number[] = [];
+  // What the walk learnt about the span it just read.
+  private spanIsError = false;
+  private spanTraceId = -1;
+
+  constructor(
+    readonly body: Buffer,
+    buffering: boolean,
+  ) {
+    this.reader = new WireReader(body);
+    this.buffering = buffering;
+  }
+
+  walk(): void {
+    const reader = this.reader;
+    while (!reader.atEnd()) {
+      const tag = reader.tag();
+      if (tag === TAG.field1) this.resourceSpans();
+      else reader.skip(tag & 7);
+    }
+  }
+
+  bufferedSpans(): ProtobufSpans {
+    return new ProtobufSpans(this.body, this.traceKeys, this.locations, this.resources);
+  }
+
+  private resourceSpans(): void {
+    const reader = this.reader;
+    const outer = reader.enter();
+    const resourceIndex = this.resources.length / 2;
+    let resourceStart = -1;
+    let resourceEnd = -1;
+    const kept: number[] = [];
+    while (!reader.atEnd()) {
+      const tag = reader.tag();
+      if (tag === TAG.field1) {
+        resourceEnd = reader.lengthEnd();
+        resourceStart = reader.pos;
+        reader.pos = resourceEnd;
+      } else if (tag === TAG.field2) {
+        this.scopeSpans(kept, resourceIndex);
+      } else {
+        reader.skip(tag & 7);
+      }
+    }
+    reader.leave(outer);
+    this.resources.push(resourceStart, resourceEnd);
+    if (kept.length > 0) this.mapKept(kept, resourceStart, resourceEnd);
+  }
+
+  private scopeSpans(kept: number[], resourceIndex: number): void {
+    const reader = this.reader;
+    const outer = reader.enter();
+    let scopeStart = -1;
+    let scopeEnd = -1;
+    const keptBefore = kept.length;
+    while (!reader.atEnd()) {
+      const tag = reader.tag();
+      if (tag === TAG.field2) {
+        const end = reader.lengthEnd();
+        const start = reader.pos;
+        this.span(end);
+        this.itemCount++;
+        if (this.spanIsError) kept.push(start, end, -1, -1);
+        if (this.buffering) {
+          const traceStart = this.spanTraceId;
+          this.traceKeys.push(traceStart < 0 ? -1 : traceKeyFromBytes(this.body, traceStart));
+          this.locations.push(start, end, traceStart, resourceIndex);
+        }
+      } else if (tag === TAG.field1) {
+        scopeEnd = reader.lengthEnd();
+        scopeStart = reader.pos;
+        reader.pos = scopeEnd;
+      } else {
+        reader.skip(tag & 7);
+      }
+    }
+    reader.leave(outer);
+    // The scope may come after the spans on the wire; fill it in now that the whole ScopeSpans was read.
+    for (let i = keptBefore; i < kept.length; i += KEPT_SLOTS) {
+      kept[i + 2] = scopeStart;
+      kept[i + 3] = scopeEnd;
+    }
+  }
+
+  /** Reads one span up to `end`, noting whether it is an error and where its trace id is. */
+  private span(end: number): void {
+    const reader = this.reader;
+    const outer = reader.limit;
+    reader.limit = end;
+    let isError = false;
+    let traceId = -1;
+    while (reader.pos < end) {
+      const tag = reader.tag();
+      if (tag === TAG.field1) {
+        const idEnd = reader.lengthEnd();
+        traceId = idEnd - reader.pos === TRACE_ID_BYTES ? reader.pos : -1;
+        reader.pos = idEnd;
+      } else if (tag === TAG.spanStatus) {
+        if (this.statusIsError()) isError = true;
+      } else if (tag === TAG.spanEvents && !isError) {
+        if (this.eventIsException()) isError = true;
+      } else {
+        reader.skip(tag & 7);
+      }
+    }
+    reader.limit = outer;
+    this.spanIsError = isError;
+    this.spanTraceId = traceId;
+  }
+
+  private statusIsError(): boolean {
+    const reader = this.reader;
+    const outer = reader.enter();
+    let code = 0;
+    while (!reader.atEnd()) {
+      const tag = reader.tag();
+      if (tag === TAG.statusCode) code = reader.uint32();
+      else reader.skip(tag & 7);
+    }
+    reader.leave(outer);
+    return code === STATUS_CODE_ERROR;
+  }
+
+  private eventIsException(): boolean {
+    const reader = this.reader;
+    const outer = reader.enter();
+    let isException = false;
+    while (!reader.atEnd()) {
+      const tag = reader.tag();
+      if (tag === TAG.field2) {
+        const end = reader.lengthEnd();
+        isException = bytesEqual(this.body, reader.pos, end, EXCEPTION_NAME);
+        reader.pos = end;
+      } else {
+        reader.skip(tag & 7);
+      }
+    }
+    reader.leave(outer);
+    return isException;
+  }
+
+  private mapKept(kept: number[], resourceStart: number, resourceEnd: number): void {
+    const body = this.body;
+    const resource = resourceContext(decodeResource(body, resourceStart, resourceEnd));
+    let scopeAt = -2;
+    let scope: OtlpScope | undefined;
+    for (let i = 0; i < kept.length; i += KEPT_SLOTS) {
+      if (kept[i + 2] !== scopeAt) {
+        scopeAt = kept[i + 2]!;
+        scope = decodeScope(body, scopeAt, kept[i + 3]!);
+      }
+      const span = decodeMessage<PbSpan>(SpanType, body.subarray(kept[i]!, kept[i + 1]!));
+      for (const event of spanErrorEvents(otlpSpan(span, true), resource, scope)) this.events.push(event);
+    }
+  }
+}
+
+/**
+ * Decodes an ExportTraceServiceRequest body. Every span goes to `traceBuffer` (if given) by location only;
+ * error spans are decoded and mapped to ErrorEvents. Throws OtlpDecodeError on malformed input.
+ */
+export function decodeTracesProtobuf(body: Buffer, traceBuffer?: RecentTraceBuffer): DecodedExport {
+  const walk = new TraceWalk(body, traceBuffer !== undefined);
+  walk.walk();
+  if (traceBuffer !== undefined && walk.itemCount > 0) traceBuffer.add(walk.bufferedSpans());
+  return { events: walk.events, itemCount: walk.itemCount };
+}
+
+// ---- logs ----
+
+class LogsWalk {
+  readonly reader: WireReader;
+  readonly events: ErrorEvent[] = [];
+  itemCount = 0;
+
+  constructor(readonly body: Buffer) {
+    this.reader = new WireReader(body);
+  }
+
+  walk(): void {
+    const reader = this.reader;
+    while (!reader.atEnd()) {
+      const tag = reader.tag();
+      if (tag === TAG.field1) this.resourceLogs();
+      else reader.skip(tag & 7);
+    }
+  }
+
+  private resourceLogs(): void {
+    const reader = this.reader;
+    const outer = reader.enter();
+    let resourceStart = -1;
+    let resourceEnd = -1;
+    const kept: number[] = [];
+    while (!reader.atEnd()) {
+      const tag = reader.tag();
+      if (tag === TAG.field1) {
+        resourceEnd = reader.lengthEnd();
+        resourceStart = reader.pos;
+        reader.pos = resourceEnd;
+      } else if (tag === TAG.field2) {
+        this.scopeLogs(kept);
+      } else {
+        reader.skip(tag & 7);
+      }
+    }
+    reader.leave(outer);
+    if (kept.length === 0) return;
+    const body = this.body;
+    const resource: ResourceContext = resourceContext(decodeResource(body, resourceStart, resourceEnd));
+    let scopeAt = -2;
+    let scope: OtlpScope | undefined;
+    for (let i = 0; i < kept.length; i += KEPT_SLOTS) {
+      if (kept[i + 2] !== scopeAt) {
+        scopeAt = kept[i + 2]!;
+        scope = decodeScope(body, scopeAt, kept[i + 3]!);
+      }
+      const record = decodeMessage<PbLogRecord>(LogRecordType, body.subarray(kept[i]!, kept[i + 1]!));
+      const event = logErrorEvent(otlpLogRecord(record), resource, scope);
+      if (event !== undefined) this.events.push(event);
+    }
+  }
+
+  private scopeLogs(kept: number[]): void {
+    const reader = this.reader;
+    const outer = reader.enter();
+    let scopeStart = -1;
+    let scopeEnd = -1;
+    const keptBefore = kept.length;
+    while (!reader.atEnd()) {
+      const tag = reader.tag();
+      if (tag === TAG.field2) {
+        const end = reader.lengthEnd();
+        const start = reader.pos;
+        this.itemCount++;
+        if (this.logRecordIsError(end)) kept.push(start, end, -1, -1);
+      } else if (tag === TAG.field1) {
+        scopeEnd = reader.lengthEnd();
+        scopeStart = reader.pos;
+        reader.pos = scopeEnd;
+      } else {
+        reader.skip(tag & 7);
+      }
+    }
+    reader.leave(outer);
+    for (let i = keptBefore; i < kept.length; i += KEPT_SLOTS) {
+      kept[i + 2] = scopeStart;
+      kept[i + 3] = scopeEnd;
+    }
+  }
+
+  /** Reads one log record up to `end`: an error if severity >= ERROR or any attribute key is `exception.*`. */
+  private logRecordIsError(end: number): boolean {
+    const reader = this.reader;
+    const outer = reader.limit;
+    reader.limit = end;
+    let isError = false;
+    while (reader.pos < end) {
+      const tag = reader.tag();
+      if (tag === TAG.logSeverityNumber) {
+        // Severity is an enum (int32): a negative value arrives as a huge uint32, which is not an error level.
+        const severity = reader.uint32();
+        if (severity >= SEVERITY_NUMBER_ERROR && severity <= 0x7fffffff) isError = true;
+      } else if (tag === TAG.logAttributes && !isError) {
+        if (this.keyIsException()) isError = true;
+      } else {
+        reader.skip(tag & 7);
+      }
+    }
+    reader.limit = outer;
+    return isError;
+  }
+
+  private keyIsException(): boolean {
+    const reader = this.reader;
+    const outer = reader.enter();
+    let isException = false;
+    while (!reader.atEnd()) {
+      const tag = reader.tag();
+      if (tag === TAG.field1) {
+        const end = reader.lengthEnd();
+        isException = bytesStartWith(this.body, reader.pos, end, EXCEPTION_KEY_PREFIX);
+        reader.pos = end;
+      } else {
+        reader.skip(tag & 7);
+      }
+    }
+    reader.leave(outer);
+    return isException;
+  }
+}
+
+/** Decodes an ExportLogsServiceRequest body into the ErrorEvents of its error records. */
+export function decodeLogsProtobuf(body: Buffer): DecodedExport {
+  const walk = new LogsWalk(body);
+  walk.walk();
+  return { events: walk.events, itemCount: walk.itemCount };
+}
