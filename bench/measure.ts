@@ -8,12 +8,20 @@ export interface BenchResult {
   target?: string;
 }
 
-export function measure(name: string, items: number, run: () => void, rounds = 5): BenchResult {
-  run(); // warm-up: JIT and caches
+/** `prepare` runs before every round, outside the timing, so each round can start from fresh inputs. */
+export function measure<T>(
+  name: string,
+  items: number,
+  prepare: () => T,
+  run: (input: T) => void,
+  rounds = 5,
+): BenchResult {
+  run(prepare()); // warm-up: JIT and caches
   const rates: number[] = [];
   for (let i = 0; i < rounds; i++) {
+    const input = prepare();
     const started = process.hrtime.bigint();
-    run();
+    run(input);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     rates.push(items / seconds);
   }

@@ -8,7 +8,7 @@ function pick<T>(items: readonly T[], n: number): T {
   return items[n % items.length] as T;
 }
 
-function pythonTrace(site: number, frames: number): string {
+function pythonTrace(site: number, frames: number, message: string): string {
   const lines = ['Traceback (most recent call last):'];
   for (let i = 0; i < frames; i++) {
     const lib = i < 8;
@@ -17,12 +17,12 @@ function pythonTrace(site: number, frames: number): string {
       : `/srv/app/${pick(MODULES, site + i)}/service.py`;
     lines.push(`  File "${file}", line ${10 + i * 3}, in ${pick(VERBS, site * 7 + i)}_${i}`, `    result = call(${i})`);
   }
-  lines.push(`KeyError: 'item-${site}'`);
+  lines.push(`KeyError: ${message}`);
   return lines.join('\n');
 }
 
-function javaTrace(site: number, frames: number): string {
-  const lines = [`java.lang.IllegalStateException: order ${site} is in state PAID`];
+function javaTrace(site: number, frames: number, message: string): string {
+  const lines = [`java.lang.IllegalStateException: ${message}`];
   for (let i = frames - 1; i >= 0; i--) {
     const lib = i < 10;
     const cls = lib
@@ -33,8 +33,8 @@ function javaTrace(site: number, frames: number): string {
   return lines.join('\n');
 }
 
-function nodeTrace(site: number, frames: number): string {
-  const lines = [`TypeError: Cannot read properties of undefined (reading 'id${site % 5}')`];
+function nodeTrace(site: number, frames: number, message: string): string {
+  const lines = [`TypeError: ${message}`];
   for (let i = frames - 1; i >= 0; i--) {
     const lib = i < 10;
     const file = lib
@@ -45,8 +45,8 @@ function nodeTrace(site: number, frames: number): string {
   return lines.join('\n');
 }
 
-function goTrace(site: number, frames: number): string {
-  const lines = ['panic: runtime error: index out of range [5] with length 3', '', 'goroutine 42 [running]:'];
+function goTrace(site: number, frames: number, message: string): string {
+  const lines = [`panic: ${message}`, '', 'goroutine 42 [running]:'];
   for (let i = frames - 1; i >= 0; i--) {
     const lib = i < 8;
     const fn = lib
@@ -68,18 +68,16 @@ const TRACES = [
 ] as const;
 
 /**
- * `count` events spread over `sites` distinct crash sites. Events reuse a site's trace text but carry their own
- * values in the message, as real occurrences do.
+ * `count` events spread over `sites` distinct crash sites. Each event carries its own values in its message,
+ * and its trace prints that message in its exception line, as real occurrences do.
  */
 export function syntheticEvents(count: number, sites: number, framesPerTrace = 30): ErrorEvent[] {
-  const traces = Array.from({ length: sites }, (_, site) => {
-    const kind = pick(TRACES, site);
-    return { kind, text: kind.make(site, framesPerTrace) };
-  });
+  const traces = Array.from({ length: sites }, (_, site) => ({ kind: pick(TRACES, site), site }));
   const start = Date.UTC(2026, 10, 29, 0, 0, 0);
   return Array.from({ length: count }, (_, i) => {
     const site = traces[i % sites];
     if (site === undefined) throw new Error('no sites');
+    const message = `order ${100000 + i} failed for user ${i % 977} after ${i % 30}ms`;
     return {
       eventId: `trace-${i.toString(16).padStart(32, '0')}:span-${i}:0`,
       traceId: i.toString(16).padStart(32, '0'),
@@ -89,8 +87,8 @@ export function syntheticEvents(count: number, sites: number, framesPerTrace = 3
       environment: 'production',
       operation: 'POST /orders/{id}',
       errorType: site.kind.errorType,
-      message: `order ${100000 + i} failed for user ${i % 977} after ${i % 30}ms`,
-      stackTrace: site.text,
+      message,
+      stackTrace: site.kind.make(site.site, framesPerTrace, message),
       language: site.kind.language,
       timestamp: start + i * 37,
       attributes: {

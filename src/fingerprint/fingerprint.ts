@@ -1,5 +1,5 @@
 /** @module The fingerprinter: one error occurrence in, a stable, explainable fingerprint out. Pure. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type {
   Attributes,
   Fingerprint,
@@ -14,6 +14,7 @@ import { compileInAppOverride, type InAppOverride, type InAppPatterns } from './
 import { operationTemplate } from './operation.js';
 import { parameterize } from './parameterize.js';
 import { semconvFacts } from './semconv.js';
+import { TextCache } from './text-cache.js';
 
 /** What the fingerprinter reads from an occurrence; an ErrorEvent is one. */
 export interface FingerprintInput {
@@ -32,12 +33,26 @@ export interface FingerprinterOptions {
 }
 
 const SEPARATOR = '\u001f';
+/** About 16 MB of trace text at most: enough for the distinct crash sites of a busy fleet. */
+const ANALYSIS_CACHE_ENTRIES = 4096;
+const ANALYSIS_CACHE_CHARS = 8 * 1024 * 1024;
+const MAX_LANGUAGE_HINTS = 16;
+/** Shorter messages could match inside a frame line; they stay in the cache key. */
+const MIN_STRIPPED_MESSAGE = 8;
+
+interface StackAnalysis {
+  trace?: ParsedTrace;
+  stack?: StackResult;
+  frames: StackFrame[];
+  stackHash?: string;
+}
 const FALLBACK_TYPE = 'Error';
 
 export class Fingerprinter {
   readonly config: FingerprintConfig = CURRENT_CONFIG;
   private readonly includeService: boolean;
   private readonly inAppOverride: InAppOverride | undefined;
+  private readonly analyses = new Map<string, TextCache<StackAnalysis>>();
 
   constructor(options: FingerprinterOptions) {
     this.includeService = options.includeService;
@@ -45,8 +60,9 @@ export class Fingerprinter {
   }
 
   fingerprint(input: FingerprintInput): Fingerprint {
-    const trace = input.stackTrace === undefined ? undefined : parseStackTrace(input.stackTrace, input.language);
-    if (trace !== undefined) this.applyInAppOverride(trace);
+    const analysis =
+      input.stackTrace === undefined ? undefined : this.analyze(input.stackTrace, input.language, input.message);
+    const trace = analysis?.trace;
     const top = trace?.exceptions[0];
     const errorType = input.errorType.trim() || top?.type || FALLBACK_TYPE;
     const messageTemplate = parameterize(input.message.trim() === '' ? (top?.message ?? '') : input.message).template;
@@ -57,12 +73,9 @@ export class Fingerprinter {
     components.push({ name: 'message', contributes: true, values: [messageTemplate] });
 
     let strategy: FingerprintStrategy;
-    let stackValues: string[] | undefined;
-    if (trace !== undefined) {
-      const stack = stackComponents(trace);
-      components.push(...stack.components);
-      strategy = stack.strategy;
-      stackValues = stack.values;
+    if (analysis?.stack !== undefined) {
+      components.push(...analysis.stack.components);
+      strategy = analysis.stack.strategy;
     } else {
       const facts = input.stackTrace === undefined ? semconvFacts(input.attributes ?? {}) : [];
       if (facts.length > 0) {
@@ -88,10 +101,45 @@ export class Fingerprinter {
       errorType,
       messageTemplate,
       language,
-      frames: trace === undefined ? [] : rootCauseFrames(trace),
+      frames: analysis?.frames ?? [],
       components,
-      ...(stackValues === undefined ? {} : { stackHash: sha256(stackValues.join(SEPARATOR)).slice(0, 16) }),
+      ...(analysis?.stackHash === undefined ? {} : { stackHash: analysis.stackHash }),
     };
+  }
+
+  /**
+   * Parsing is most of a fingerprint's cost, and one crash site prints the same trace every time but for the
+   * message in its exception line, so the analysis is cached by the trace text with the event's message cut
+   * out (bench/fingerprint.bench.ts measures hits and misses). A cached analysis keeps the first occurrence's
+   * exception messages, which the hash never reads; cached results are shared and must not be modified.
+   */
+  private analyze(stackTrace: string, language: string | undefined, message: string): StackAnalysis {
+    const hint = language ?? '';
+    let cache = this.analyses.get(hint);
+    if (cache === undefined) {
+      cache = new TextCache<StackAnalysis>(ANALYSIS_CACHE_ENTRIES, ANALYSIS_CACHE_CHARS);
+      // Hints are free text from telemetry: past a handful, parse without caching rather than grow.
+      if (this.analyses.size < MAX_LANGUAGE_HINTS) this.analyses.set(hint, cache);
+    }
+    const at = message.length >= MIN_STRIPPED_MESSAGE ? stackTrace.indexOf(message) : -1;
+    const key = at < 0 ? stackTrace : `${stackTrace.slice(0, at)}\u0000${stackTrace.slice(at + message.length)}`;
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    const trace = parseStackTrace(stackTrace, language);
+    let analysis: StackAnalysis = { frames: [] };
+    if (trace !== undefined) {
+      this.applyInAppOverride(trace);
+      const stack = stackComponents(trace);
+      for (const component of stack.components) serializedComponents.set(component, serializeComponent(component));
+      analysis = {
+        trace,
+        stack,
+        frames: rootCauseFrames(trace),
+        stackHash: sha256(stack.values.join(SEPARATOR)).slice(0, 16),
+      };
+    }
+    cache.set(key, analysis);
+    return analysis;
   }
 
   private serviceComponent(service: string): FingerprintComponent {
@@ -177,14 +225,23 @@ function rootCauseFrames(trace: ParsedTrace): StackFrame[] {
   return [];
 }
 
+/** Serialised stack components of cached analyses: they are hashed for every event of their crash site. */
+const serializedComponents = new WeakMap<FingerprintComponent, string>();
+
+function serializeComponent(component: FingerprintComponent): string {
+  return `\n${component.name}:${component.values.join(SEPARATOR)}`;
+}
+
 function hashComponents(configId: string, components: readonly FingerprintComponent[]): string {
+  // One string, hashed once: each call into the hash binding costs more than the concatenation.
   let text = configId;
   for (const component of components) {
-    if (component.contributes) text += `\n${component.name}:${component.values.join(SEPARATOR)}`;
+    if (component.contributes) text += serializedComponents.get(component) ?? serializeComponent(component);
   }
   return sha256(text);
 }
 
+/** The one-shot `hash()` costs half of a Hash object for inputs this small (bench/fingerprint.bench.ts). */
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }

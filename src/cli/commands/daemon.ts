@@ -37,6 +37,8 @@ export default class Daemon extends Command {
     }
     logger.info({ mode: 'daemon', envFile: loaded.envFile ?? null }, 'rounds daemon running');
 
+    // Signal handlers do not keep Node running: with no listening source the loop would empty and exit.
+    const keepAlive = setInterval(() => {}, 2 ** 30);
     await new Promise<void>((resolve) => {
       let stopping = false;
       const onSignal = (signal: NodeJS.Signals): void => {
@@ -49,7 +51,10 @@ export default class Daemon extends Command {
         app
           .stop()
           .catch((error: unknown) => logger.error({ err: error }, 'error while stopping'))
-          .finally(resolve);
+          .finally(() => {
+            clearInterval(keepAlive);
+            resolve();
+          });
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

@@ -1,0 +1,139 @@
+/** @module SQLite schema migrations: ordered and append-only; never edit one that has shipped, add a new one. */
+
+export interface Migration {
+  /** Strictly increasing, starting at 1, no gaps: the highest applied version is the schema version. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+// The SQL lives in strings rather than .sql files so the compiled dist/ runs without copying assets.
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+-- Kept narrow on purpose: every batch rewrites the rows it counts, and SQLite rewrites a whole record on
+-- UPDATE, so bulky immutable fields (frames) live in signature_frames and many rows share a page.
+CREATE TABLE signatures (
+  id                   TEXT PRIMARY KEY,
+  fingerprint          TEXT NOT NULL UNIQUE,
+  config_id            TEXT NOT NULL,
+  strategy             TEXT NOT NULL,
+  error_type           TEXT NOT NULL,
+  service              TEXT NOT NULL,
+  message_template     TEXT NOT NULL,
+  stack_hash           TEXT,
+  language             TEXT NOT NULL,
+  first_seen           INTEGER NOT NULL,
+  last_seen            INTEGER NOT NULL,
+  occurrence_count     INTEGER NOT NULL,
+  status               TEXT NOT NULL,
+  tags                 TEXT NOT NULL DEFAULT '[]', -- JSON string[], sorted unique
+  services             TEXT NOT NULL,            -- JSON string[], sorted unique
+  versions             TEXT NOT NULL,            -- JSON string[], first-seen order
+  first_version        TEXT,
+  environments         TEXT NOT NULL,            -- JSON string[], sorted unique
+  current_diagnosis_id INTEGER REFERENCES diagnoses(id),
+  -- Samples ever stored; while it is at most the per-signature cap, ingest can skip trimming.
+  samples_taken        INTEGER NOT NULL DEFAULT 0,
+  -- Timestamp of the newest sample taken; spaces out samples once the quota is full.
+  last_sample_at       INTEGER,
+  created_at           INTEGER NOT NULL,
+  updated_at           INTEGER NOT NULL,
+  -- Reserved for the diagnosis work queue (claim with a lease, retry with backoff).
+  claimed_by           TEXT,
+  lease_until          INTEGER,
+  attempts             INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at      INTEGER
+) WITHOUT ROWID;
+-- Every index entry ends with the id, so "ORDER BY last_seen DESC, id" is a pure index walk. Ingest moves
+-- each counted signature's last_seen entry, so indexes on values that change per batch are kept to that one:
+-- ordering by occurrences sorts (id, count) pairs instead, and status is indexed without last_seen.
+CREATE INDEX signatures_by_last_seen ON signatures (last_seen DESC);
+CREATE INDEX signatures_by_first_seen ON signatures (first_seen DESC);
+CREATE INDEX signatures_by_status ON signatures (status);
+
+CREATE TABLE signature_frames (
+  signature_id TEXT PRIMARY KEY REFERENCES signatures(id) ON DELETE CASCADE,
+  frames       TEXT NOT NULL                      -- JSON StackFrame[]
+);
+
+-- Every fingerprint hash that maps to a signature, so a fingerprint config change can point old and new
+-- hashes at the same signature instead of splitting its history.
+CREATE TABLE signature_hashes (
+  hash         TEXT NOT NULL,
+  config_id    TEXT NOT NULL,
+  signature_id TEXT NOT NULL REFERENCES signatures(id) ON DELETE CASCADE,
+  PRIMARY KEY (hash, config_id)
+) WITHOUT ROWID;
+CREATE INDEX signature_hashes_by_signature ON signature_hashes (signature_id);
+
+CREATE TABLE sample_events (
+  id           INTEGER PRIMARY KEY,
+  signature_id TEXT NOT NULL REFERENCES signatures(id) ON DELETE CASCADE,
+  event_id     TEXT NOT NULL,
+  trace_id     TEXT,
+  span_id      TEXT,
+  timestamp    INTEGER NOT NULL,
+  event        TEXT NOT NULL                      -- JSON ErrorEvent
+);
+-- Ascending so that newest-first (timestamp DESC, id DESC) is a backward walk of this index.
+CREATE INDEX sample_events_by_signature ON sample_events (signature_id, timestamp);
+
+-- The dedupe log: one row per counted eventId, kept for a retention window. No foreign key on purpose:
+-- it is written for every event before the signature row exists, and is pure bookkeeping.
+CREATE TABLE seen_events (
+  event_id     TEXT PRIMARY KEY,
+  signature_id TEXT NOT NULL,
+  seen_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX seen_events_by_seen_at ON seen_events (seen_at);
+
+-- Clustered by hour: a batch's increments land on the few pages of the current hour, and the per-signature
+-- index only changes when a signature enters a new hour.
+CREATE TABLE occurrence_hours (
+  hour_start   INTEGER NOT NULL,
+  signature_id TEXT NOT NULL REFERENCES signatures(id) ON DELETE CASCADE,
+  count        INTEGER NOT NULL,
+  PRIMARY KEY (hour_start, signature_id)
+) WITHOUT ROWID;
+CREATE INDEX occurrence_hours_by_signature ON occurrence_hours (signature_id, hour_start);
+
+CREATE TABLE diagnoses (
+  id           INTEGER PRIMARY KEY,
+  signature_id TEXT NOT NULL REFERENCES signatures(id) ON DELETE CASCADE,
+  diagnosis    TEXT NOT NULL,                     -- JSON Diagnosis
+  diagnosed_at INTEGER NOT NULL,
+  engine       TEXT NOT NULL,
+  confidence   TEXT NOT NULL
+);
+CREATE INDEX diagnoses_by_signature ON diagnoses (signature_id, diagnosed_at DESC);
+
+-- No foreign key: spend must be recorded whatever happened to the signature it was spent on.
+CREATE TABLE cost_ledger (
+  id           INTEGER PRIMARY KEY,
+  signature_id TEXT,
+  engine       TEXT NOT NULL,
+  model        TEXT NOT NULL,
+  cost_usd     REAL NOT NULL,
+  outcome      TEXT NOT NULL,
+  at           INTEGER NOT NULL
+);
+CREATE INDEX cost_ledger_by_at ON cost_ledger (at);
+
+CREATE TABLE notifications (
+  id           INTEGER PRIMARY KEY,
+  signature_id TEXT NOT NULL REFERENCES signatures(id) ON DELETE CASCADE,
+  channel      TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  external_ref TEXT,
+  at           INTEGER NOT NULL,
+  UNIQUE (signature_id, channel, key)
+);
+`,
+  },
+];
+
+/** The schema version this code writes; a database newer than this is refused rather than misread. */
+export const SQLITE_SCHEMA_VERSION: number = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,0 +1,293 @@
+/** @module Batch ingest for the SQLite store: aggregate in memory, then a fixed few writes per signature per batch. */
+import type { Database, Statement } from 'better-sqlite3';
+import type { ErrorEvent, Fingerprint, Signature } from '../../domain/index.js';
+import { signatureIdFor } from '../../domain/index.js';
+import type { FingerprintedEvent, StoreIngestResult } from '../../ports/index.js';
+import { hourStart, parseStrings, type SignatureRow, sortedUnique, toSignature } from './rows.js';
+
+export interface SampleLimits {
+  readonly maxSamplesPerSignature: number;
+  readonly maxSamplesPerBatch: number;
+  /** Once a signature holds its quota, a new sample replaces the oldest only this long after the last one. */
+  readonly sampleSpacingMs: number;
+}
+
+/** The signature's merged columns as they were before this batch (the count update leaves them alone). */
+interface Current {
+  first_seen: number;
+  services: string;
+  versions: string;
+  environments: string;
+  samples_taken: number;
+  last_sample_at: number | null;
+}
+
+/** count, last_seen, updated_at, id */
+type BumpParams = [number, number, number, string];
+/** services, versions, first_version candidate, environments, id */
+type MergeParams = [string, string, string | null, string, string];
+/** signature_id, event_id, trace_id, span_id, timestamp, event */
+type SampleParams = [string, string, string | null, string | null, number, string];
+
+interface Group {
+  readonly fingerprint: Fingerprint;
+  readonly events: ErrorEvent[];
+}
+
+/** The per-signature totals of one batch. */
+interface Aggregate {
+  count: number;
+  first: ErrorEvent;
+  last: ErrorEvent;
+  services: Set<string>;
+  environments: Set<string>;
+  /** Versions by the earliest timestamp they appear at in this batch, to keep first-seen order. */
+  versions: Map<string, number>;
+  hours: Map<number, number>;
+}
+
+/**
+ * Prepared once per open database; `run` must be called inside a transaction. Work per batch is one
+ * dedupe insert per event and a constant number of statements per signature, however many events it has.
+ */
+export class SqliteIngester {
+  private readonly findHash: Statement<[string], string>;
+  private readonly markSeen: Statement<[string, string, number]>;
+  private readonly insertSignature: Statement<
+    [SignatureRow & { samples_taken: number; last_sample_at: number | null }]
+  >;
+  private readonly insertFrames: Statement<[string, string]>;
+  private readonly insertHash: Statement<[string, string, string]>;
+  private readonly bump: Statement<BumpParams, Current>;
+  private readonly setFirstSeen: Statement<[number, string]>;
+  private readonly merge: Statement<MergeParams>;
+  private readonly bumpHour: Statement<[number, string, number]>;
+  private readonly insertSample: Statement<SampleParams>;
+  private readonly trimSamples: Statement<[string, number]>;
+  private readonly noteSamples: Statement<[number, number, string]>;
+
+  constructor(
+    db: Database,
+    private readonly limits: SampleLimits,
+  ) {
+    this.findHash = db
+      .prepare<[string], string>('SELECT signature_id FROM signature_hashes WHERE hash = ? LIMIT 1')
+      .pluck();
+    this.markSeen = db.prepare('INSERT OR IGNORE INTO seen_events (event_id, signature_id, seen_at) VALUES (?, ?, ?)');
+    this.insertSignature =
+      db.prepare(`INSERT INTO signatures (id, fingerprint, config_id, strategy, error_type, service,
+      message_template, stack_hash, language, first_seen, last_seen, occurrence_count, status, tags, services,
+      versions, first_version, environments, samples_taken, last_sample_at, created_at, updated_at)
+      VALUES (@id, @fingerprint, @config_id, @strategy, @error_type, @service, @message_template, @stack_hash, @language,
+      @first_seen, @last_seen, @occurrence_count, @status, @tags, @services, @versions, @first_version,
+      @environments, @samples_taken, @last_sample_at, @created_at, @updated_at)`);
+    this.insertFrames = db.prepare('INSERT INTO signature_frames (signature_id, frames) VALUES (?, ?)');
+    this.insertHash = db.prepare(
+      'INSERT OR IGNORE INTO signature_hashes (hash, config_id, signature_id) VALUES (?, ?, ?)',
+    );
+    // first_seen and the JSON arrays stay out of this statement: they rarely change, and leaving them out
+    // spares rewriting the first_seen index and re-serialising arrays on every batch.
+    this.bump =
+      db.prepare(`UPDATE signatures SET occurrence_count = occurrence_count + ?, last_seen = max(last_seen, ?),
+      updated_at = ? WHERE id = ?
+      RETURNING first_seen, services, versions, environments, samples_taken, last_sample_at`);
+    this.noteSamples = db.prepare(`UPDATE signatures SET samples_taken = samples_taken + ?,
+      last_sample_at = max(coalesce(last_sample_at, 0), ?) WHERE id = ?`);
+    this.setFirstSeen = db.prepare('UPDATE signatures SET first_seen = ? WHERE id = ?');
+    this.merge =
+      db.prepare(`UPDATE signatures SET services = ?, versions = ?, first_version = coalesce(first_version, ?),
+      environments = ? WHERE id = ?`);
+    this.bumpHour = db.prepare(`INSERT INTO occurrence_hours (hour_start, signature_id, count) VALUES (?, ?, ?)
+      ON CONFLICT (hour_start, signature_id) DO UPDATE SET count = count + excluded.count`);
+    this.insertSample =
+      db.prepare(`INSERT INTO sample_events (signature_id, event_id, trace_id, span_id, timestamp, event)
+      VALUES (?, ?, ?, ?, ?, ?)`);
+    this.trimSamples = db.prepare(`DELETE FROM sample_events WHERE id IN (SELECT id FROM sample_events
+      WHERE signature_id = ? ORDER BY timestamp DESC, id DESC LIMIT -1 OFFSET ?)`);
+  }
+
+  run(batch: readonly FingerprintedEvent[], now: number): StoreIngestResult {
+    const groups = new Map<string, Group>();
+    const inBatch = new Set<string>();
+    let duplicates = 0;
+    for (const { event, fingerprint } of batch) {
+      if (inBatch.has(event.eventId)) {
+        duplicates++;
+        continue;
+      }
+      inBatch.add(event.eventId);
+      const group = groups.get(fingerprint.hash);
+      if (group) group.events.push(event);
+      else groups.set(fingerprint.hash, { fingerprint, events: [event] });
+    }
+
+    const created: Signature[] = [];
+    const updated = new Set<string>();
+    let accepted = 0;
+    for (const { fingerprint, events } of groups.values()) {
+      // Through signature_hashes rather than the hash itself, so a hash remapped by a config change still
+      // lands on its original signature.
+      const mapped = this.findHash.get(fingerprint.hash);
+      const signatureId = mapped ?? signatureIdFor(fingerprint.hash);
+      const fresh = events.filter((e) => this.markSeen.run(e.eventId, signatureId, now).changes > 0);
+      duplicates += events.length - fresh.length;
+      if (fresh.length === 0) continue;
+      accepted += fresh.length;
+
+      const agg = aggregate(fresh);
+      let samples: readonly ErrorEvent[];
+      let taken: number;
+      if (mapped === undefined) {
+        samples = this.newest(fresh);
+        taken = samples.length;
+        created.push(this.create(signatureId, fingerprint, agg, samples, now));
+      } else {
+        const current = this.update(signatureId, agg, now);
+        samples = this.chooseSamples(fresh, agg, current);
+        taken = current.samples_taken + samples.length;
+        if (samples.length > 0) this.noteSamples.run(samples.length, newestTimestamp(samples), signatureId);
+        updated.add(signatureId);
+      }
+      for (const [hour, count] of agg.hours) this.bumpHour.run(hour, signatureId, count);
+      this.addSamples(signatureId, samples, taken);
+    }
+    return { created, updated: [...updated], duplicates, accepted };
+  }
+
+  private create(
+    id: string,
+    fingerprint: Fingerprint,
+    agg: Aggregate,
+    samples: readonly ErrorEvent[],
+    now: number,
+  ): Signature {
+    const versions = orderedVersions(agg.versions);
+    const row: SignatureRow = {
+      id,
+      fingerprint: fingerprint.hash,
+      config_id: fingerprint.configId,
+      strategy: fingerprint.strategy,
+      error_type: fingerprint.errorType,
+      service: agg.first.service,
+      message_template: fingerprint.messageTemplate,
+      stack_hash: fingerprint.stackHash ?? null,
+      language: fingerprint.language,
+      frames: JSON.stringify(fingerprint.frames),
+      first_seen: agg.first.timestamp,
+      last_seen: agg.last.timestamp,
+      occurrence_count: agg.count,
+      status: 'new',
+      tags: '[]',
+      services: JSON.stringify(sortedUnique(agg.services)),
+      versions: JSON.stringify(versions),
+      first_version: versions[0] ?? null,
+      environments: JSON.stringify(sortedUnique(agg.environments)),
+      created_at: now,
+      updated_at: now,
+    };
+    this.insertSignature.run({
+      ...row,
+      samples_taken: samples.length,
+      last_sample_at: samples.length > 0 ? newestTimestamp(samples) : null,
+    });
+    this.insertFrames.run(id, row.frames);
+    this.insertHash.run(fingerprint.hash, fingerprint.configId, id);
+    return toSignature(row);
+  }
+
+  /** Counts the batch and returns the signature's sampling state from before it. */
+  private update(id: string, agg: Aggregate, now: number): Current {
+    const current = this.bump.get(agg.count, agg.last.timestamp, now, id)!;
+    if (agg.first.timestamp < current.first_seen) this.setFirstSeen.run(agg.first.timestamp, id);
+    const newVersions = orderedVersions(agg.versions);
+    const services = mergeSorted(current.services, agg.services);
+    const versions = mergeInOrder(current.versions, newVersions);
+    const environments = mergeSorted(current.environments, agg.environments);
+    if (services !== current.services || versions !== current.versions || environments !== current.environments) {
+      this.merge.run(services, versions, newVersions[0] ?? null, environments, id);
+    }
+    return current;
+  }
+
+  /**
+   * Until a signature holds its quota, each batch adds its newest few events. After that, one new sample
+   * replaces the oldest at most every `sampleSpacingMs`: samples spread over time tell a diagnosis more than
+   * twenty copies of one burst, and a hot signature then costs no sample writes at all on most batches.
+   */
+  private chooseSamples(fresh: readonly ErrorEvent[], agg: Aggregate, current: Current): readonly ErrorEvent[] {
+    if (current.samples_taken < this.limits.maxSamplesPerSignature) return this.newest(fresh);
+    const lastSampleAt = current.last_sample_at ?? 0;
+    return agg.last.timestamp - lastSampleAt >= this.limits.sampleSpacingMs ? [agg.last] : [];
+  }
+
+  /** The newest `maxSamplesPerBatch` events, newest first. */
+  private newest(events: readonly ErrorEvent[]): readonly ErrorEvent[] {
+    const max = this.limits.maxSamplesPerBatch;
+    return events.length <= max ? events : [...events].sort((a, b) => b.timestamp - a.timestamp).slice(0, max);
+  }
+
+  /**
+   * Stores the batch's newest events (at most `maxSamplesPerBatch`), then trims to the newest
+   * `maxSamplesPerSignature`. Capping per batch keeps the last N samples while stopping one burst of
+   * identical events from wiping out the older, more varied samples a diagnosis benefits from.
+   */
+  private addSamples(signatureId: string, samples: readonly ErrorEvent[], taken: number): void {
+    for (const e of samples) {
+      const event = JSON.stringify(e);
+      this.insertSample.run(signatureId, e.eventId, e.traceId ?? null, e.spanId ?? null, e.timestamp, event);
+    }
+    // A signature that never took more samples than it keeps cannot need trimming.
+    if (taken > this.limits.maxSamplesPerSignature) {
+      this.trimSamples.run(signatureId, this.limits.maxSamplesPerSignature);
+    }
+  }
+}
+
+function aggregate(events: readonly ErrorEvent[]): Aggregate {
+  const head = events[0]!;
+  const agg: Aggregate = {
+    count: events.length,
+    first: head,
+    last: head,
+    services: new Set(),
+    environments: new Set(),
+    versions: new Map(),
+    hours: new Map(),
+  };
+  for (const e of events) {
+    if (e.timestamp < agg.first.timestamp) agg.first = e;
+    if (e.timestamp > agg.last.timestamp) agg.last = e;
+    agg.services.add(e.service);
+    if (e.environment !== undefined) agg.environments.add(e.environment);
+    if (e.serviceVersion !== undefined) {
+      const seen = agg.versions.get(e.serviceVersion);
+      if (seen === undefined || e.timestamp < seen) agg.versions.set(e.serviceVersion, e.timestamp);
+    }
+    const hour = hourStart(e.timestamp);
+    agg.hours.set(hour, (agg.hours.get(hour) ?? 0) + 1);
+  }
+  return agg;
+}
+
+function newestTimestamp(events: readonly ErrorEvent[]): number {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const e of events) if (e.timestamp > newest) newest = e.timestamp;
+  return newest;
+}
+
+function orderedVersions(firstSeenAt: ReadonlyMap<string, number>): string[] {
+  return [...firstSeenAt].sort((a, b) => a[1] - b[1]).map(([version]) => version);
+}
+
+/** Returns the stored JSON untouched when nothing is new, which is the common case for a repeat. */
+function mergeSorted(storedJson: string, incoming: ReadonlySet<string>): string {
+  const stored = parseStrings(storedJson);
+  const merged = sortedUnique([...stored, ...incoming]);
+  return merged.length === stored.length ? storedJson : JSON.stringify(merged);
+}
+
+function mergeInOrder(storedJson: string, incoming: readonly string[]): string {
+  const stored = parseStrings(storedJson);
+  const added = incoming.filter((v) => !stored.includes(v));
+  return added.length === 0 ? storedJson : JSON.stringify([...stored, ...added]);
+}
