@@ -19,6 +19,7 @@ export function createLogger(options: LoggerOptions): Logger {
       destination: options.destination ?? process.stderr,
       sync: true,
       colorize: false,
+      singleLine: true,
       ignore: 'pid,hostname,service',
       translateTime: 'SYS:HH:MM:ss.l',
     });
