@@ -11,6 +11,7 @@ const HEADLINES: Record<Notification['kind'], string> = {
   new_signature: 'New error signature',
   diagnosis: 'Diagnosis',
   regression: 'Regression',
+  resolved: 'Resolved',
 };
 
 export class StdoutNotifier implements Notifier {

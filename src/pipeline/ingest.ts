@@ -1,5 +1,5 @@
 /** @module The ingest pipeline: error events in, fingerprinted, counted in the store in one transaction, new signatures announced. */
-import type { ErrorEvent } from '../domain/index.js';
+import type { ErrorEvent, TraceSnapshot } from '../domain/index.js';
 import type { Fingerprinter } from '../fingerprint/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventSink, FingerprintedEvent, IngestSummary, Notifier, SignatureStore } from '../ports/index.js';
@@ -35,7 +35,7 @@ export class IngestPipeline implements EventSink {
       }
     });
     if (failed.length > 0) this.deps.logger.warn({ failed: failed.slice(0, 10) }, `${failed.length} unusable events`);
-    if (fingerprinted.length === 0) return { new: [], updated: [], duplicates: 0, failed };
+    if (fingerprinted.length === 0) return { new: [], updated: [], duplicates: 0, sampledTraceIds: [], failed };
 
     const result = await this.deps.store.ingest(fingerprinted);
     for (const signature of result.created) {
@@ -50,7 +50,13 @@ export class IngestPipeline implements EventSink {
       new: result.created.map((signature) => signature.id),
       updated: result.updated,
       duplicates: result.duplicates,
+      sampledTraceIds: result.sampledTraceIds,
       failed,
     };
+  }
+
+  /** Straight to the store: snapshots need no fingerprinting, and the store drops those no sample refers to. */
+  saveTraceSnapshots(snapshots: readonly TraceSnapshot[]): Promise<number> {
+    return this.deps.store.saveTraceSnapshots(snapshots);
   }
 }

@@ -1,11 +1,14 @@
 /** @module Notifier: a place Rounds reports what it learned (stdout, markdown files, GitHub issues). */
-import type { Signature } from '../domain/index.js';
+import type { ErrorEvent, Signature } from '../domain/index.js';
 
-export type NotificationKind = 'new_signature' | 'diagnosis' | 'regression';
+/** `resolved` lets a channel that keeps state (a GitHub issue) close what it opened. */
+export type NotificationKind = 'new_signature' | 'diagnosis' | 'regression' | 'resolved';
 
 export interface Notification {
   readonly kind: NotificationKind;
   readonly signature: Signature;
+  /** Recent sample events, newest first, when the caller has them: reports link to their traces. */
+  readonly samples?: readonly ErrorEvent[];
 }
 
 export interface Notifier {

@@ -1,5 +1,5 @@
 /** @module SignatureStore: the durable home of signatures, samples, counts, diagnoses, costs and notifications. */
-import type { Diagnosis, ErrorEvent, Fingerprint, Signature, SignatureStatus } from '../domain/index.js';
+import type { Diagnosis, ErrorEvent, Fingerprint, Signature, SignatureStatus, TraceSnapshot } from '../domain/index.js';
 
 /** An event together with the fingerprint the pipeline computed for it. */
 export interface FingerprintedEvent {
@@ -16,6 +16,8 @@ export interface StoreIngestResult {
   readonly duplicates: number;
   /** Events counted by this batch. */
   readonly accepted: number;
+  /** Trace ids of the events this batch kept as samples: the only traces worth a snapshot. */
+  readonly sampledTraceIds: string[];
 }
 
 export type SignatureOrder = 'last_seen' | 'first_seen' | 'occurrences';
@@ -93,4 +95,15 @@ export interface SignatureStore {
 
   /** Forgets seen eventIds older than `olderThanMs`; returns how many were dropped. */
   pruneSeenEvents(olderThanMs: number): Promise<number>;
+
+  /**
+   * Stores the traces around sampled errors, one snapshot per trace id, and returns how many were written
+   * (inserted or replaced). A snapshot only lives while a sample event refers to its trace, which bounds them
+   * by the sample quota: one whose trace no sample refers to is skipped (nothing could ever read it), and when
+   * the last sample of a trace is deleted (trimmed to the quota, or with its signature) its snapshot is deleted
+   * in the same transaction, with no periodic sweep. For a trace already stored, a snapshot with more spans
+   * replaces it (a later capture includes late spans); one with no more spans is ignored.
+   */
+  saveTraceSnapshots(snapshots: readonly TraceSnapshot[]): Promise<number>;
+  getTraceSnapshot(traceId: string): Promise<TraceSnapshot | undefined>;
 }

@@ -18,6 +18,8 @@ export interface OtlpReceiverConfig {
   readonly authToken?: string;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   readonly traceBufferBytes: number;
+  /** How long after an error event its trace is assembled from the buffer and stored, so late spans are in it. */
+  readonly traceSnapshotSettleMs: number;
   /** How long stop() lets in-flight requests finish before it closes their connections. */
   readonly shutdownTimeoutMs: number;
   /** Whole-request deadline on HTTP: a client trickling bytes cannot hold admission for longer. */
@@ -53,6 +55,7 @@ type OtlpEnv = Pick<
   | 'OTLP_TLS_CERT_FILE'
   | 'OTLP_TLS_KEY_FILE'
   | 'OTLP_TRACE_BUFFER_BYTES'
+  | 'OTLP_TRACE_SNAPSHOT_SETTLE_MS'
 >;
 
 /** Every problem with the settings, each named by its variable; empty when they can work. */
@@ -93,6 +96,7 @@ export function otlpReceiverConfig(env: OtlpEnv, overrides: Partial<OtlpTimeouts
       ? { tls: Object.freeze({ certFile: env.OTLP_TLS_CERT_FILE, keyFile: env.OTLP_TLS_KEY_FILE }) }
       : {}),
     traceBufferBytes: env.OTLP_TRACE_BUFFER_BYTES,
+    traceSnapshotSettleMs: env.OTLP_TRACE_SNAPSHOT_SETTLE_MS,
     ...OTLP_DEFAULTS,
     ...overrides,
   });

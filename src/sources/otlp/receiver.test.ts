@@ -10,7 +10,7 @@ import type { EventSink, IngestSummary } from '../../ports/index.js';
 import { otlpReceiverConfig } from './config.js';
 import { OtlpReceiver } from './receiver.js';
 
-const EMPTY: IngestSummary = { new: [], updated: [], duplicates: 0, failed: [] };
+const EMPTY: IngestSummary = { new: [], updated: [], duplicates: 0, sampledTraceIds: [], failed: [] };
 
 class FakeSink implements EventSink {
   readonly batches: ErrorEvent[][] = [];

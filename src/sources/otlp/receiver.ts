@@ -1,6 +1,6 @@
 /** @module The OTLP receiver: an EventSource serving OTLP/gRPC and OTLP/HTTP, feeding error events to the sink. */
 import type { Logger } from '../../observability/logger.js';
-import type { EventSink, EventSource } from '../../ports/index.js';
+import type { EventSink, EventSource, IngestSummary } from '../../ports/index.js';
 import { Admission } from './admission.js';
 import { type Authorizer, bearerAuthorizer } from './auth.js';
 import type { OtlpReceiverConfig, OtlpTransport } from './config.js';
@@ -8,6 +8,7 @@ import { decodeExportRequest, encodeExportResponse, encodeStatus } from './decod
 import type { OtlpEncoding, OtlpSignal } from './decoded.js';
 import { OtlpGrpcServer } from './server-grpc.js';
 import { OtlpHttpServer } from './server-http.js';
+import { TraceSnapshotCapture } from './snapshot-capture.js';
 import { type OtlpRefusal, OUTCOMES } from './status.js';
 import { RecentTraceBuffer } from './trace-buffer.js';
 
@@ -39,6 +40,8 @@ export class OtlpReceiver implements EventSource {
   private readonly counters: Record<OtlpTransport, TransportStats> = { grpc: emptyStats(), http: emptyStats() };
   private readonly boundPorts: { grpc?: number; http?: number } = {};
   private running: { grpc?: OtlpGrpcServer; http?: OtlpHttpServer } = {};
+  /** Present from start() to stop() when the sink can store trace snapshots. */
+  private capture: TraceSnapshotCapture | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(options: OtlpReceiverOptions) {
@@ -61,6 +64,16 @@ export class OtlpReceiver implements EventSource {
       throw new Error('otlp receiver is already started');
     }
     this.stopping = undefined;
+    const save = sink.saveTraceSnapshots?.bind(sink);
+    if (save !== undefined) {
+      this.capture = new TraceSnapshotCapture({
+        buffer: this.traceBuffer,
+        save,
+        logger: this.logger,
+        settleMs: this.config.traceSnapshotSettleMs,
+        stopTimeoutMs: this.config.shutdownTimeoutMs,
+      });
+    }
     const { host } = this.config;
     try {
       for (const transport of this.config.protocols) {
@@ -84,15 +97,22 @@ export class OtlpReceiver implements EventSource {
     return structuredClone(this.counters);
   }
 
-  /** Stops accepting, lets in-flight requests finish (bounded wait), safe before start and safe to repeat. */
+  /**
+   * Stops accepting, lets in-flight requests finish (bounded wait), then captures the traces still waiting
+   * (bounded wait), so the sink is idle when this resolves. Safe before start and safe to repeat.
+   */
   stop(): Promise<void> {
     if (this.stopping === undefined) {
       const servers = this.running;
       this.running = {};
+      // Requests finishing during the drain still schedule their traces, so the capture stops after it.
+      const capture = this.capture;
       const timeout = this.config.shutdownTimeoutMs;
-      this.stopping = Promise.all([servers.grpc?.close(timeout), servers.http?.close(timeout)]).then(() => {
+      this.stopping = Promise.all([servers.grpc?.close(timeout), servers.http?.close(timeout)]).then(async () => {
         delete this.boundPorts.grpc;
         delete this.boundPorts.http;
+        if (this.capture === capture) this.capture = undefined;
+        await capture?.stop();
       });
     }
     return this.stopping;
@@ -129,9 +149,10 @@ export class OtlpReceiver implements EventSource {
   ): Promise<void> {
     const decoded = decodeExportRequest(signal, encoding, body, this.traceBuffer);
     const counters = this.counters[transport];
+    let summary: IngestSummary | undefined;
     try {
       // Batches with no errors (most of them) never touch the store.
-      if (decoded.events.length > 0) await sink.ingest(decoded.events);
+      if (decoded.events.length > 0) summary = await sink.ingest(decoded.events);
     } catch (error) {
       counters.items.refused += decoded.itemCount;
       throw error;
@@ -139,6 +160,12 @@ export class OtlpReceiver implements EventSource {
     counters.requests.accepted += 1;
     counters.items.accepted += decoded.itemCount;
     counters.errorEvents += decoded.events.length;
+    // Only once the events are durable, and only the traces of events kept as samples: the store keeps no
+    // other snapshot, and assembling a trace costs far more than decoding it. Both transports come through
+    // here, so this is the one place that schedules.
+    if (signal === 'traces' && summary !== undefined && summary.sampledTraceIds.length > 0) {
+      this.capture?.schedule(summary.sampledTraceIds);
+    }
   }
 
   private refused(transport: OtlpTransport, refusal: OtlpRefusal, signal: OtlpSignal | undefined): void {

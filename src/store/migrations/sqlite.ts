@@ -133,6 +133,35 @@ CREATE TABLE notifications (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'trace_snapshots',
+    sql: `
+-- The trace around sampled errors (parent chain, siblings), captured by the OTLP receiver a few seconds after
+-- the error so that late spans are in it. One row per trace: samples of several signatures may share a trace.
+-- A rowid table, not WITHOUT ROWID: rows are large JSON documents, which WITHOUT ROWID stores poorly.
+CREATE TABLE trace_snapshots (
+  trace_id    TEXT PRIMARY KEY,
+  spans       TEXT NOT NULL,                      -- JSON TraceSpan[]
+  span_count  INTEGER NOT NULL,
+  captured_at INTEGER NOT NULL
+);
+
+-- Saving a snapshot checks that a sample refers to its trace, and the trigger below checks that none does
+-- any more. Partial: most samples of log-only sources carry no trace id.
+CREATE INDEX sample_events_by_trace ON sample_events (trace_id) WHERE trace_id IS NOT NULL;
+
+-- A snapshot lives exactly as long as some sample refers to its trace: when the last such sample is deleted
+-- (trimmed to the per-signature quota, or cascaded from its signature) the snapshot goes in the same
+-- transaction. Snapshots are therefore bounded by the sample quota, with no sweep to schedule or forget.
+CREATE TRIGGER sample_events_release_trace AFTER DELETE ON sample_events
+WHEN OLD.trace_id IS NOT NULL
+BEGIN
+  DELETE FROM trace_snapshots WHERE trace_id = OLD.trace_id
+    AND NOT EXISTS (SELECT 1 FROM sample_events WHERE trace_id = OLD.trace_id);
+END;
+`,
+  },
 ];
 
 /** The schema version this code writes; a database newer than this is refused rather than misread. */

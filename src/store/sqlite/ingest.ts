@@ -123,6 +123,7 @@ export class SqliteIngester {
 
     const created: Signature[] = [];
     const updated = new Set<string>();
+    const sampledTraceIds = new Set<string>();
     let accepted = 0;
     for (const { fingerprint, events } of groups.values()) {
       // Through signature_hashes rather than the hash itself, so a hash remapped by a config change still
@@ -150,8 +151,9 @@ export class SqliteIngester {
       }
       for (const [hour, count] of agg.hours) this.bumpHour.run(hour, signatureId, count);
       this.addSamples(signatureId, samples, taken);
+      for (const sample of samples) if (sample.traceId !== undefined) sampledTraceIds.add(sample.traceId);
     }
-    return { created, updated: [...updated], duplicates, accepted };
+    return { created, updated: [...updated], duplicates, accepted, sampledTraceIds: [...sampledTraceIds] };
   }
 
   private create(

@@ -94,6 +94,25 @@ describe('SqliteSignatureStore', () => {
     expect(versions).toEqual([...SQLITE_MIGRATIONS.map((m) => m.version), extra.version]);
   });
 
+  it('upgrades a version 1 database with samples in place, and their traces can take snapshots', async () => {
+    const store = await openStore();
+    const sampled = fingerprinted({ signature: 'a' });
+    await store.ingest([sampled]);
+    await store.close();
+    // Back to what a version 1 Rounds left behind: its data, none of migration 2.
+    const db = raw();
+    db.exec(`DROP TRIGGER sample_events_release_trace; DROP INDEX sample_events_by_trace; DROP TABLE trace_snapshots;
+      DELETE FROM schema_migrations WHERE version >= 2`);
+    db.close();
+
+    const upgraded = await openStore();
+    const traceId = sampled.event.traceId!;
+    const snapshot = { traceId, spans: [], capturedAt: T0 };
+    expect(await upgraded.saveTraceSnapshots([snapshot])).toBe(1);
+    expect(await upgraded.getTraceSnapshot(traceId)).toEqual(snapshot);
+    expect(await upgraded.listSamples(signatureIdFor(hashOf('a')))).toEqual([sampled.event]);
+  });
+
   it('refuses a database written by a newer schema', async () => {
     await (await openStore()).close();
     const db = raw();

@@ -1,5 +1,5 @@
 /** @module SqliteSignatureStore: the SignatureStore port on an embedded SQLite file, for single-node deployments. */
-import type { Diagnosis, ErrorEvent, Signature, SignatureStatus } from '../../domain/index.js';
+import type { Diagnosis, ErrorEvent, Signature, SignatureStatus, TraceSnapshot } from '../../domain/index.js';
 import { RoundsError, transition } from '../../domain/index.js';
 import type {
   CostEntry,
@@ -69,7 +69,7 @@ export class SqliteSignatureStore implements SignatureStore {
 
   async ingest(events: readonly FingerprintedEvent[]): Promise<StoreIngestResult> {
     const p = this.ready();
-    if (events.length === 0) return { created: [], updated: [], duplicates: 0, accepted: 0 };
+    if (events.length === 0) return { created: [], updated: [], duplicates: 0, accepted: 0, sampledTraceIds: [] };
     return this.guard(() => p.ingest(events, Date.now()));
   }
 
@@ -173,6 +173,16 @@ export class SqliteSignatureStore implements SignatureStore {
   /** Forgets eventIds first counted before `olderThanMs`; an eventId seen again after that counts again. */
   async pruneSeenEvents(olderThanMs: number): Promise<number> {
     return this.guard(() => this.ready().prune.run(olderThanMs).changes);
+  }
+
+  async saveTraceSnapshots(snapshots: readonly TraceSnapshot[]): Promise<number> {
+    const p = this.ready();
+    if (snapshots.length === 0) return 0;
+    return this.guard(() => p.traces.save(snapshots));
+  }
+
+  async getTraceSnapshot(traceId: string): Promise<TraceSnapshot | undefined> {
+    return this.guard(() => this.ready().traces.get(traceId));
   }
 
   private ready(): Prepared {

@@ -12,6 +12,7 @@ import type {
 } from '../../ports/index.js';
 import type { SqliteIngester } from './ingest.js';
 import { readSignature, SIGNATURE_COLUMNS, SIGNATURE_FROM, SIGNATURE_JOINS, type SignatureReadRow } from './rows.js';
+import { SqliteTraceSnapshots } from './traces.js';
 
 export interface ListParams {
   status: string | null;
@@ -64,6 +65,7 @@ export class Prepared {
   readonly insertNotification: Statement<[string, string, string, string | null, number]>;
   readonly notifications: Statement<[string], NotificationRow>;
   readonly prune: Statement<[number]>;
+  readonly traces: SqliteTraceSnapshots;
 
   constructor(
     readonly db: Database,
@@ -118,6 +120,7 @@ export class Prepared {
     this.notifications = db.prepare(`SELECT signature_id, channel, key, external_ref, at FROM notifications
       WHERE signature_id = ? ORDER BY at, id`);
     this.prune = db.prepare('DELETE FROM seen_events WHERE seen_at < ?');
+    this.traces = new SqliteTraceSnapshots(db);
   }
 
   /** Reads a signature that must exist; throws ROUNDS_NOT_FOUND otherwise. */

@@ -37,7 +37,13 @@ export function ingestCases(test: ContractTest, ctx: ContractContext): void {
   });
 
   test('an empty batch changes nothing', async () => {
-    expect(await ctx.store.ingest([])).toEqual({ created: [], updated: [], duplicates: 0, accepted: 0 });
+    expect(await ctx.store.ingest([])).toEqual({
+      created: [],
+      updated: [],
+      duplicates: 0,
+      accepted: 0,
+      sampledTraceIds: [],
+    });
     expect(await ctx.store.countSignatures()).toBe(0);
   });
 
@@ -53,7 +59,9 @@ export function ingestCases(test: ContractTest, ctx: ContractContext): void {
     await ctx.store.ingest(series(10, { signature: 'a' }));
     for (let i = 0; i < 3; i++) {
       const result = await ctx.store.ingest(series(5, { signature: 'a', start: T0 + (i + 1) * 60_000 }));
-      expect(result).toEqual({ created: [], updated: [idOf('a')], duplicates: 0, accepted: 5 });
+      expect(result).toMatchObject({ created: [], updated: [idOf('a')], duplicates: 0, accepted: 5 });
+      // Below the quota every event of a small batch is kept as a sample, so each trace is reported.
+      expect(result.sampledTraceIds).toHaveLength(5);
     }
     expect((await ctx.store.getSignature(idOf('a')))?.occurrenceCount).toBe(25);
   });
@@ -73,7 +81,7 @@ export function ingestCases(test: ContractTest, ctx: ContractContext): void {
     await ctx.store.ingest(first);
 
     const again = await ctx.store.ingest(first);
-    expect(again).toEqual({ created: [], updated: [], duplicates: 4, accepted: 0 });
+    expect(again).toEqual({ created: [], updated: [], duplicates: 4, accepted: 0, sampledTraceIds: [] });
 
     const mixed = await ctx.store.ingest([...first, fingerprinted({ signature: 'a', timestamp: T0 + HOUR })]);
     expect(mixed).toMatchObject({ created: [], updated: [idOf('a')], duplicates: 4, accepted: 1 });
@@ -193,13 +201,15 @@ export function ingestCases(test: ContractTest, ctx: ContractContext): void {
     const full = await ctx.store.listSamples(idOf('a'));
     expect(full).toHaveLength(20);
 
-    // Ten seconds after the newest sample: counted, but no sample taken.
+    // Ten seconds after the newest sample: counted, but no sample taken, so no trace worth a snapshot.
     const soon = await ctx.store.ingest(series(3, { signature: 'a', start: T0 + 3 * 60_000 + 14_000 }));
     expect(soon.accepted).toBe(3);
+    expect(soon.sampledTraceIds).toEqual([]);
     expect(await ctx.store.listSamples(idOf('a'))).toEqual(full);
 
     // A minute later: exactly one new sample, the newest event, and the oldest one goes.
-    await ctx.store.ingest(series(3, { signature: 'a', start: T0 + 5 * 60_000 }));
+    const later = series(3, { signature: 'a', start: T0 + 5 * 60_000 });
+    expect((await ctx.store.ingest(later)).sampledTraceIds).toEqual([later[2]!.event.traceId]);
     const after = await ctx.store.listSamples(idOf('a'));
     expect(after).toHaveLength(20);
     expect(after[0]!.timestamp).toBe(T0 + 5 * 60_000 + 2000);
