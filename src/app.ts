@@ -3,6 +3,8 @@ import type { EnvConfig } from './config/index.js';
 import { RoundsError } from './domain/index.js';
 import { Fingerprinter } from './fingerprint/index.js';
 import { FanOutNotifier } from './notify/fan-out.js';
+import { GithubIssueNotifier } from './notify/github/index.js';
+import { MarkdownNotifier } from './notify/markdown.js';
 import { StdoutNotifier } from './notify/stdout.js';
 import type { Logger } from './observability/logger.js';
 import { IngestPipeline } from './pipeline/ingest.js';
@@ -48,17 +50,34 @@ export function createFingerprinter(config: Readonly<EnvConfig>): Fingerprinter 
   });
 }
 
-function createNotifier(options: AppOptions): Notifier {
+function createNotifier(options: AppOptions, store: SignatureStore): Notifier {
+  const { config } = options;
   const notifiers: Notifier[] = [];
-  for (const backend of options.config.NOTIFICATION_BACKEND) {
+  for (const backend of config.NOTIFICATION_BACKEND) {
     if (backend === 'stdout') {
       notifiers.push(
         new StdoutNotifier({ format: options.config.LOG_FORMAT, ...(options.stdout ? { out: options.stdout } : {}) }),
       );
+    } else if (backend === 'markdown') {
+      notifiers.push(new MarkdownNotifier({ outputDir: config.NOTIFICATION_OUTPUT_DIR }));
     } else {
-      throw new RoundsError(
-        'ROUNDS_INVALID_CONFIG',
-        `NOTIFICATION_BACKEND=${backend}: this notifier is not part of this build yet; use stdout`,
+      // loadConfig's cross-checks already demand both; this guards callers that build a config by hand.
+      if (config.GITHUB_TOKEN === undefined || config.GITHUB_REPO === undefined) {
+        throw new RoundsError(
+          'ROUNDS_INVALID_CONFIG',
+          'NOTIFICATION_BACKEND=github_issue needs GITHUB_TOKEN and GITHUB_REPO (owner/repo)',
+        );
+      }
+      notifiers.push(
+        new GithubIssueNotifier({
+          token: config.GITHUB_TOKEN,
+          repo: config.GITHUB_REPO,
+          apiUrl: config.GITHUB_API_URL,
+          labels: config.GITHUB_LABELS,
+          // The issue number lives in the store, so a restart edits the same issue instead of opening another.
+          store,
+          logger: options.logger,
+        }),
       );
     }
   }
@@ -84,7 +103,7 @@ function createSources(config: Readonly<EnvConfig>, logger: Logger): EventSource
 export function createApp(options: AppOptions): RoundsApp {
   const { config, logger } = options;
   const store = createStore(config);
-  const notifier = createNotifier(options);
+  const notifier = createNotifier(options, store);
   const sources = createSources(config, logger);
   const pipeline = new IngestPipeline({ store, fingerprinter: createFingerprinter(config), notifier, logger });
   const started: { stop(): Promise<void> }[] = [];

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Notification, Notifier } from '../ports/index.js';
-import { HEADLINES, iso, renderSections, type TraceUrl } from './report.js';
+import { clip, HEADLINES, iso, renderSections, type TraceUrl } from './report.js';
 import { renderSafeText } from './safe-text.js';
 
 export interface MarkdownNotifierOptions {
@@ -78,7 +78,7 @@ export function renderReport(notification: Notification, at: Date, traceUrl?: Tr
   return [
     `# ${HEADLINES[kind]}: ${renderSafeText(signature.errorType, 'code')} in ${renderSafeText(signature.service, 'code')}`,
     '',
-    `> ${renderSafeText(signature.messageTemplate, 'code')}`,
+    `> ${renderSafeText(clip(signature.messageTemplate), 'code')}`,
     '',
     `Reported by Rounds at ${iso(at.getTime())}.`,
     '',

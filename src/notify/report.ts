@@ -21,6 +21,8 @@ const MAX_FRAMES = 50;
 const MAX_EVIDENCE = 20;
 const MAX_TRACES = 10;
 const MAX_LIST_VALUES = 30;
+const MAX_VALUE_CHARS = 1000;
+const MAX_PROSE_CHARS = 10_000;
 
 export interface SectionsInput {
   readonly signature: Signature;
@@ -44,7 +46,7 @@ export function iso(ms: number): string {
 }
 
 export function codeList(values: readonly string[]): string {
-  const shown = values.slice(0, MAX_LIST_VALUES).map((value) => renderSafeText(value, 'code'));
+  const shown = values.slice(0, MAX_LIST_VALUES).map((value) => renderSafeText(clip(value, 200), 'code'));
   const more = values.length > MAX_LIST_VALUES ? ` and ${values.length - MAX_LIST_VALUES} more` : '';
   return shown.length === 0 ? '_none recorded_' : `${shown.join(', ')}${more}`;
 }
@@ -54,7 +56,7 @@ function facts(s: Signature): string[] {
     ['Signature', renderSafeText(s.id, 'cell')],
     ['Status', s.status],
     ['Error type', renderSafeText(s.errorType, 'cell')],
-    ['Message template', renderSafeText(s.messageTemplate, 'cell')],
+    ['Message template', renderSafeText(clip(s.messageTemplate), 'cell')],
     ['Service', renderSafeText(s.service, 'cell')],
     ['Language', s.language],
     ['Grouped by', `${s.strategy} (${renderSafeText(s.configId, 'cell')})`],
@@ -87,10 +89,10 @@ function sampleTraces(samples: readonly ErrorEvent[], traceUrl: TraceUrl | undef
     seen.add(sample.traceId);
     const url = traceUrl?.(sample.traceId);
     const link = url === undefined ? '' : ` ([open trace](${safeUrl(url)}))`;
-    const where = [sample.service, sample.serviceVersion, sample.environment].filter((v): v is string => v !== undefined);
-    lines.push(
-      `- ${renderSafeText(sample.traceId, 'code')}${link} · ${codeList(where)} · ${iso(sample.timestamp)}`,
+    const where = [sample.service, sample.serviceVersion, sample.environment].filter(
+      (v): v is string => v !== undefined,
     );
+    lines.push(`- ${renderSafeText(sample.traceId, 'code')}${link} · ${codeList(where)} · ${iso(sample.timestamp)}`);
   }
   if (lines.length === 0) lines.push('_No sample with a trace id is attached to this report._');
   return ['## Sample traces', '', ...lines, ''];
@@ -99,15 +101,15 @@ function sampleTraces(samples: readonly ErrorEvent[], traceUrl: TraceUrl | undef
 function diagnosisSection(d: Diagnosis | undefined): string[] {
   if (d === undefined) return ['## Diagnosis', '', '_Not diagnosed yet._', ''];
   const evidence = d.evidence.slice(0, MAX_EVIDENCE).map((item) => {
-    const ref = item.reference === undefined ? '' : ` (${renderSafeText(item.reference, 'code')})`;
-    return `- ${renderSafeText(item.description, 'prose').replace(/\n/g, ' ')}${ref}`;
+    const ref = item.reference === undefined ? '' : ` (${renderSafeText(clip(item.reference), 'code')})`;
+    return `- ${renderSafeText(clip(item.description), 'prose').replace(/\n/g, ' ')}${ref}`;
   });
   return [
     '## Diagnosis',
     '',
     `**Root cause** (confidence: ${d.confidence}):`,
     '',
-    renderSafeText(d.rootCause, 'prose'),
+    renderSafeText(clip(d.rootCause, MAX_PROSE_CHARS), 'prose'),
     '',
     '**Evidence:**',
     '',
@@ -115,7 +117,7 @@ function diagnosisSection(d: Diagnosis | undefined): string[] {
     '',
     '**Suggested fix:**',
     '',
-    renderSafeText(d.suggestedFix, 'prose'),
+    renderSafeText(clip(d.suggestedFix, MAX_PROSE_CHARS), 'prose'),
     '',
     `Model ${renderSafeText(d.model, 'code')} (${d.engine}) · cost $${d.costUsd.toFixed(4)} · diagnosed ${iso(d.diagnosedAt)}`,
     '',
@@ -134,10 +136,17 @@ function frameSection(frames: readonly StackFrame[]): string[] {
 function numbered(frames: readonly StackFrame[]): string[] {
   return frames.map((frame, i) => {
     const name = [frame.module, frame.function].filter(Boolean).join('.') || '<unknown>';
-    const place =
-      frame.file === undefined ? '' : ` at ${renderSafeText(`${frame.file}${frame.line === undefined ? '' : `:${frame.line}`}`, 'code')}`;
-    return `${i + 1}. ${renderSafeText(name, 'code')}${place}`;
+    const where =
+      frame.file === undefined ? undefined : `${clip(frame.file)}${frame.line === undefined ? '' : `:${frame.line}`}`;
+    const place = where === undefined ? '' : ` at ${renderSafeText(where, 'code')}`;
+    return `${i + 1}. ${renderSafeText(clip(name), 'code')}${place}`;
   });
+}
+
+/** One value (a message, a version) never crowds out the rest of the report. */
+export function clip(value: string, max = MAX_VALUE_CHARS): string {
+  const chars = Array.from(value);
+  return chars.length <= max ? value : `${chars.slice(0, max - 1).join('')}…`;
 }
 
 /** The URL comes from configuration, but a trace id inside it must not break out of the markdown link. */

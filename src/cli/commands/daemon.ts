@@ -29,36 +29,46 @@ export default class Daemon extends Command {
     const config = loaded.values;
     const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
     const app = createApp({ config, logger });
+
+    // Handlers first: a signal that arrives while starting (or right after the "running" line) must still stop
+    // the daemon cleanly instead of killing it with the default action.
+    let requested: NodeJS.Signals | undefined;
+    let wake: (() => void) | undefined;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (requested !== undefined) {
+        logger.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(130);
+      }
+      requested = signal;
+      wake?.();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    // Signal handlers do not keep Node running: with no listening source the loop would empty and exit.
+    const keepAlive = setInterval(() => {}, 2 ** 30);
+
     try {
       await app.start();
     } catch (error) {
+      clearInterval(keepAlive);
       logger.fatal({ err: error }, 'rounds daemon could not start');
       this.exit(1);
     }
     logger.info({ mode: 'daemon', envFile: loaded.envFile ?? null }, 'rounds daemon running');
 
-    // Signal handlers do not keep Node running: with no listening source the loop would empty and exit.
-    const keepAlive = setInterval(() => {}, 2 ** 30);
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const onSignal = (signal: NodeJS.Signals): void => {
-        if (stopping) {
-          logger.warn({ signal }, 'second signal: exiting without waiting');
-          process.exit(130);
-        }
-        stopping = true;
-        logger.info({ signal }, 'stopping');
-        app
-          .stop()
-          .catch((error: unknown) => logger.error({ err: error }, 'error while stopping'))
-          .finally(() => {
-            clearInterval(keepAlive);
-            resolve();
-          });
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    });
+    if (requested === undefined) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    logger.info({ signal: requested }, 'stopping');
+    try {
+      await app.stop();
+    } catch (error) {
+      logger.error({ err: error }, 'error while stopping');
+    } finally {
+      clearInterval(keepAlive);
+    }
     logger.info('rounds daemon stopped');
   }
 }

@@ -101,10 +101,6 @@ export class GithubClient {
     });
   }
 
-  get repository(): string {
-    return `${this.owner}/${this.repo}`;
-  }
-
   /**
    * Creates an issue. A 5xx or a lost response is ambiguous (GitHub may have created it), so before every resend
    * `recover` is asked whether the issue now exists; only when it says no is the create sent again.
@@ -126,7 +122,7 @@ export class GithubClient {
         });
         return { number: data.number, url: data.html_url };
       },
-      recover,
+      { recover },
     );
   }
 
@@ -162,15 +158,29 @@ export class GithubClient {
     });
   }
 
-  /** Creates the label when missing (a 422 means it exists). Labels are cosmetic: failures are only logged. */
-  async ensureLabel(name: string): Promise<void> {
+  /**
+   * Creates the label when missing (a 422 means it exists); true when it exists now. Labels are cosmetic, so one
+   * attempt only and failures are only logged: an outage is better spent on the issue itself.
+   */
+  async ensureLabel(name: string): Promise<boolean> {
     try {
-      await this.call(`create label ${name}`, (signal) =>
-        this.octokit.rest.issues.createLabel({ owner: this.owner, repo: this.repo, name, color: 'b60205', request: { signal } }),
+      await this.call(
+        `create label ${name}`,
+        (signal) =>
+          this.octokit.rest.issues.createLabel({
+            owner: this.owner,
+            repo: this.repo,
+            name,
+            color: 'b60205',
+            request: { signal },
+          }),
+        { maxAttempts: 1 },
       );
+      return true;
     } catch (error) {
-      if (error instanceof GithubApiError && error.status === 422) return;
+      if (error instanceof GithubApiError && error.status === 422) return true;
       this.logger.warn({ component: 'github', label: name, err: error }, 'could not create a label; continuing');
+      return false;
     }
   }
 
@@ -215,8 +225,9 @@ export class GithubClient {
   private async call<T>(
     operation: string,
     send: (signal: AbortSignal) => Promise<T>,
-    recover?: () => Promise<T | undefined>,
+    options: { recover?: () => Promise<T | undefined>; maxAttempts?: number } = {},
   ): Promise<T> {
+    const { recover, maxAttempts = this.policy.maxAttempts } = options;
     let waited = 0;
     for (let attempt = 1; ; attempt++) {
       let error: unknown;
@@ -227,9 +238,9 @@ export class GithubClient {
       }
       const verdict = classify(error, attempt, this.policy);
       const status = statusOf(error);
-      const reason = `${operation} failed${status === undefined ? '' : ` (HTTP ${status})`}: ${(error as Error).message}`;
+      const reason = `${operation} failed${status === undefined ? '' : ` (HTTP ${status})`}: ${messageOf(error)}`;
       if (verdict.kind === 'fatal') throw new GithubApiError(reason, status, false, { cause: error });
-      if (attempt >= this.policy.maxAttempts) {
+      if (attempt >= maxAttempts) {
         throw new GithubApiError(`${reason}; gave up after ${attempt} attempts`, status, true, { cause: error });
       }
       if (waited + verdict.waitMs > this.policy.maxTotalWaitMs) {
@@ -248,7 +259,18 @@ export class GithubClient {
       waited += verdict.waitMs;
       // A rate limit means GitHub did nothing; after anything else the first request may have taken effect.
       if (verdict.kind === 'unavailable' && recover !== undefined) {
-        const found = await recover();
+        let found: T | undefined;
+        try {
+          found = await recover();
+        } catch (recoverError) {
+          // Without the answer, resending could duplicate what the failed request did: stop here.
+          throw new GithubApiError(
+            `${reason}; could not check whether it took effect: ${messageOf(recoverError)}`,
+            status,
+            true,
+            { cause: recoverError },
+          );
+        }
         if (found !== undefined) return found;
       }
     }
@@ -262,12 +284,11 @@ function classify(error: unknown, attempt: number, policy: RetryPolicy): Verdict
   const rateLimited =
     status === 429 ||
     (status === 403 &&
-      (headers['x-ratelimit-remaining'] === '0' ||
-        retryAfterMs !== undefined ||
-        /rate limit/i.test((error as Error).message ?? '')));
+      (headers['x-ratelimit-remaining'] === '0' || retryAfterMs !== undefined || /rate limit/i.test(messageOf(error))));
   if (rateLimited) {
     const reset = Number(headers['x-ratelimit-reset']);
-    const untilReset = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - policy.now()) + 1000 : undefined;
+    const untilReset =
+      Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - policy.now()) + 1000 : undefined;
     return { kind: 'rate_limited', waitMs: retryAfterMs ?? untilReset ?? SECONDARY_LIMIT_WAIT_MS };
   }
   // No status: the request never got an answer (refused, reset, timed out). Treated like a 5xx.
@@ -283,6 +304,10 @@ function parseRetryAfter(value: string | undefined, now: number): number | undef
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function statusOf(error: unknown): number | undefined {
