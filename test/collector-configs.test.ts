@@ -46,8 +46,8 @@ const BEARER_EXTENSIONS = new Set(['bearertokenauth', 'bearer_token_auth']);
 const LB_DEFAULT_PORT = 4317;
 /** Rounds' gRPC server (grpc-js) decodes gzip and deflate; the collector's gRPC exporter offers gzip, zstd, snappy. */
 const GRPC_COMPRESSION = new Set(['gzip', 'none', '']);
-/** Rounds' HTTP server accepts Content-Encoding gzip, deflate and identity. */
-const HTTP_COMPRESSION = new Set(['gzip', 'deflate', 'none', '']);
+/** Rounds' HTTP server accepts Content-Encoding gzip, deflate, zstd and identity. */
+const HTTP_COMPRESSION = new Set(['gzip', 'deflate', 'zstd', 'none', '']);
 const ENV_REFERENCE = /^\$\{(?:env:)?[A-Za-z_][A-Za-z0-9_]*\}$/;
 
 function isMapping(value: unknown): value is Mapping {

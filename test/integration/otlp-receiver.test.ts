@@ -562,8 +562,9 @@ describe.sequential('OTLP receiver against hostile input', () => {
     });
     expect(metrics.status).toBe(404);
     expect(statusJson(metrics).message).toContain('traces and logs');
-    const zstd = await post(daemon.httpPort, '/v1/traces', valid, { ...protobuf, 'Content-Encoding': 'zstd' });
-    expect(zstd.status).toBe(400);
+    const brotli = await post(daemon.httpPort, '/v1/traces', valid, { ...protobuf, 'Content-Encoding': 'br' });
+    expect(brotli.status).toBe(400);
+    expect(brotli.body.toString('latin1')).toContain('gzip, deflate, zstd, identity');
   });
 
   it('refuses a gzip bomb and an oversized chunked body with 413', async () => {
@@ -575,6 +576,20 @@ describe.sequential('OTLP receiver against hostile input', () => {
     const chunked = await post(daemon.httpPort, '/v1/traces', chunks, protobuf);
     expect(chunked.status).toBe(413);
     expect(chunked.headers['retry-after']).toBeUndefined();
+  });
+
+  it('takes a zstd export, and refuses a zstd bomb with 413', async () => {
+    const testdata = (name: string) =>
+      readFileSync(new URL(`../../src/sources/otlp/testdata/${name}`, import.meta.url));
+    const zstd = { ...protobuf, 'Content-Encoding': 'zstd' };
+    const before = await occurrences(daemon);
+    const ok = await post(daemon.httpPort, '/v1/traces', testdata('traces.pb.zst'), zstd);
+    expect(ok.status).toBe(200);
+    // The fixture is makeTraceRequest({ spans: 16, errorRate: 0.25, seed: 4242 }): four error spans, new ids.
+    expect(await occurrences(daemon)).toBe(before + 4);
+    const bomb = await post(daemon.httpPort, '/v1/traces', testdata('bomb-stream-64mib.zst'), zstd);
+    expect(bomb.status).toBe(413);
+    expect(bomb.body.toString('latin1')).toContain('decompressed request body exceeds the limit of 1048576 bytes');
   });
 
   it('survives 10,000 levels of nested JSON attribute values', async () => {

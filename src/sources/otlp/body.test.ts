@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
@@ -126,22 +127,24 @@ describe('readBody', () => {
 });
 
 describe('parseContentEncoding', () => {
-  it('knows gzip, deflate and identity, in the order applied', () => {
+  it('knows gzip, deflate, zstd and identity, in the order applied', () => {
     expect(parseContentEncoding(undefined)).toEqual([]);
     expect(parseContentEncoding('identity')).toEqual([]);
     expect(parseContentEncoding('GZIP')).toEqual(['gzip']);
     expect(parseContentEncoding('x-gzip')).toEqual(['gzip']);
     expect(parseContentEncoding('deflate, gzip')).toEqual(['deflate', 'gzip']);
+    expect(parseContentEncoding('ZSTD')).toEqual(['zstd']);
+    expect(parseContentEncoding('zstd, gzip')).toEqual(['zstd', 'gzip']);
   });
 
-  it.each(['zstd', 'snappy', 'br', 'lz4'])('refuses %s, naming the encodings that work', (coding) => {
+  it.each(['snappy', 'br', 'lz4', 'x-zstd'])('refuses %s, naming the encodings that work', (coding) => {
     try {
       parseContentEncoding(coding);
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(OtlpRefusal);
       expect((error as OtlpRefusal).outcome).toBe('unsupported_encoding');
-      expect((error as OtlpRefusal).message).toContain('gzip, deflate, identity');
+      expect((error as OtlpRefusal).message).toContain('gzip, deflate, zstd, identity');
     }
   });
 });
@@ -165,6 +168,22 @@ describe('decompress', () => {
   it('undoes stacked codings last-applied first', async () => {
     const twice = zlib.gzipSync(zlib.deflateSync(payload));
     expect(await decompress(twice, ['deflate', 'gzip'], 1_000_000)).toEqual(payload);
+  });
+
+  it('decompresses zstd, alone and under gzip, with the same limit and bad-data answers (more in zstd.test.ts)', async () => {
+    const original = readFileSync(new URL('./testdata/traces.pb', import.meta.url));
+    const zstd = readFileSync(new URL('./testdata/traces.pb.zst', import.meta.url));
+    expect((await decompress(zstd, ['zstd'], 1_000_000)).equals(original)).toBe(true);
+    expect((await decompress(zlib.gzipSync(zstd), ['zstd', 'gzip'], 1_000_000)).equals(original)).toBe(true);
+    await expect(decompress(zstd, ['zstd'], 1000)).rejects.toMatchObject({ outcome: 'too_large' });
+    const bomb = readFileSync(new URL('./testdata/bomb-stream-64mib.zst', import.meta.url));
+    await expect(decompress(bomb, ['zstd'], 1024 * 1024)).rejects.toMatchObject({
+      outcome: 'too_large',
+      message: 'decompressed request body exceeds the limit of 1048576 bytes (OTLP_MAX_REQUEST_BYTES)',
+    });
+    await expect(decompress(zstd.subarray(0, 100), ['zstd'], 1_000_000)).rejects.toMatchObject({
+      outcome: 'bad_data',
+    });
   });
 
   it('stops a gzip bomb at the limit: 413, not out of memory', async () => {

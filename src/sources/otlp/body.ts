@@ -3,7 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { AdmissionTicket } from './admission.js';
-import { OtlpRefusal, SUPPORTED_ENCODINGS_TEXT } from './status.js';
+import { OtlpRefusal, SUPPORTED_ENCODINGS_TEXT, tooLarge } from './status.js';
+import { decompressZstd } from './zstd.js';
 
 /** The client went away before the body was complete: there is nobody left to answer. */
 export class ClientAbortedError extends Error {
@@ -80,7 +81,7 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
   });
 }
 
-type Coding = 'gzip' | 'deflate' | 'identity';
+type Coding = 'gzip' | 'deflate' | 'zstd' | 'identity';
 
 /** The codings named by a Content-Encoding header, in the order they were applied; refuses unknown ones. */
 export function parseContentEncoding(header: string | undefined): Coding[] {
@@ -91,8 +92,9 @@ export function parseContentEncoding(header: string | undefined): Coding[] {
     if (name === '' || name === 'identity' || name === 'none') continue;
     if (name === 'gzip' || name === 'x-gzip') codings.push('gzip');
     else if (name === 'deflate') codings.push('deflate');
+    else if (name === 'zstd') codings.push('zstd');
     else {
-      // zstd, snappy and lz4 need a native or WASM package that is not installed; see README.md.
+      // snappy, lz4 and br are not decoded; see README.md.
       throw new OtlpRefusal(
         'unsupported_encoding',
         `Content-Encoding "${name.slice(0, 40)}" is not supported; use one of ${SUPPORTED_ENCODINGS_TEXT}`,
@@ -119,7 +121,8 @@ const inflateSync = { gzip: zlib.gunzipSync, zlib: zlib.inflateSync, raw: zlib.i
 /**
  * Undoes `codings` (last applied, first undone). `maxOutputLength` is the limit, so a gzip bomb stops at
  * `limit` bytes of output and becomes a 413 instead of filling the heap. `deflate` is meant to be zlib
- * (RFC 9110) but some clients send raw deflate: a zlib header is tried first, raw deflate after.
+ * (RFC 9110) but some clients send raw deflate: a zlib header is tried first, raw deflate after. zstd is
+ * decoded on this thread under the same limit and a deadline (zstd.ts).
  */
 export async function decompress(body: Buffer, codings: readonly Coding[], limit: number): Promise<Buffer> {
   let data = body;
@@ -127,6 +130,7 @@ export async function decompress(body: Buffer, codings: readonly Coding[], limit
     const coding = codings[i];
     if (coding === 'gzip') data = await inflate('gzip', data, limit);
     else if (coding === 'deflate') data = await inflateDeflate(data, limit);
+    else if (coding === 'zstd') data = decompressZstd(data, limit);
   }
   return data;
 }
@@ -165,8 +169,4 @@ async function inflate(kind: 'gzip' | 'zlib' | 'raw', data: Buffer, limit: numbe
       cause: error,
     });
   }
-}
-
-function tooLarge(what: string, limit: number): OtlpRefusal {
-  return new OtlpRefusal('too_large', `${what} exceeds the limit of ${limit} bytes (OTLP_MAX_REQUEST_BYTES)`);
 }

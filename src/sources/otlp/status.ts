@@ -49,7 +49,7 @@ export const OUTCOMES: Readonly<Record<OtlpOutcome, OutcomeStatus>> = {
   signal_not_accepted: { http: 404, grpc: GrpcStatus.UNIMPLEMENTED, retryable: false },
 };
 
-export const SUPPORTED_ENCODINGS_TEXT = 'gzip, deflate, identity';
+export const SUPPORTED_ENCODINGS_TEXT = 'gzip, deflate, zstd, identity';
 export const SIGNALS_TEXT = 'Rounds receives traces and logs only; metrics are not accepted';
 
 /** An expected refusal with a message that is ours and safe to send back. */
@@ -65,6 +65,11 @@ export class OtlpRefusal extends Error {
   get status(): OutcomeStatus {
     return OUTCOMES[this.outcome];
   }
+}
+
+/** The refusal for a body over OTLP_MAX_REQUEST_BYTES, on the wire or after decompression. */
+export function tooLarge(what: string, limit: number): OtlpRefusal {
+  return new OtlpRefusal('too_large', `${what} exceeds the limit of ${limit} bytes (OTLP_MAX_REQUEST_BYTES)`);
 }
 
 /**
