@@ -6,6 +6,8 @@ export interface BenchResult {
   baseline?: string;
   ratio?: number;
   target?: string;
+  /** What perSecond counts, printed after it; "/s" when unset. */
+  unit?: string;
 }
 
 /** `prepare` runs before every round, outside the timing, so each round can start from fresh inputs. */

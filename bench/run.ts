@@ -4,15 +4,24 @@ import { cpus } from 'node:os';
 import { fingerprintBench } from './fingerprint.bench.js';
 import { ingestBench } from './ingest.bench.js';
 import type { BenchResult } from './measure.js';
+import { otlpEndToEndBench } from './otlp-e2e.bench.js';
 
 function row(result: BenchResult): string {
   const ratio = result.ratio === undefined ? '' : `${(result.ratio * 100).toFixed(1)}% of baseline`;
-  return `| ${result.name} | ${Math.round(result.perSecond).toLocaleString('en-US')} /s | ${ratio} | ${result.target ?? ''} |`;
+  return `| ${result.name} | ${Math.round(result.perSecond).toLocaleString('en-US')} ${result.unit ?? '/s'} | ${ratio} | ${result.target ?? ''} |`;
 }
 
-const sections: { title: string; results: BenchResult[] }[] = [];
+const sections: { title: string; note?: string; results: BenchResult[] }[] = [];
 sections.push({ title: 'Fingerprinting (events with 30-frame traces)', results: fingerprintBench() });
 sections.push({ title: 'SQLite ingest (100k events)', results: await ingestBench() });
+sections.push({
+  title: 'OTLP end to end (512-span requests into SQLite)',
+  note:
+    'A real `rounds daemon` (dist/, built first) in its own process; 4 requests in flight from the bench process. ' +
+    "Rates are spans sent per second of the daemon's own CPU time (utime + stime from /proc), after a warm-up; " +
+    'the floor is a bare WireReader scan of the same requests in the bench process.',
+  results: await otlpEndToEndBench(),
+});
 
 const header = [
   '# Benchmarks',
@@ -24,6 +33,7 @@ const header = [
 const body = sections.flatMap((section) => [
   `## ${section.title}`,
   '',
+  ...(section.note === undefined ? [] : [section.note, '']),
   '| scenario | rate | vs baseline | target |',
   '| --- | --- | --- | --- |',
   ...section.results.map(row),

@@ -59,7 +59,8 @@ interface Entry {
 
 /** The requests holding spans whose trace ids share one key, oldest first. */
 class Bucket {
-  entries: Entry[] = [];
+  /** Evicted slots are cleared at once, so an evicted request's body is not kept alive until compaction. */
+  entries: (Entry | undefined)[] = [];
   /** Entries before `head` were evicted; kept until compaction so eviction does not shift the array each time. */
   head = 0;
 
@@ -70,6 +71,7 @@ class Bucket {
   /** Drops `entry` if it leads the bucket (it always does when it is the oldest request still buffered). */
   dropLeading(entry: Entry): void {
     if (this.entries[this.head] !== entry) return;
+    this.entries[this.head] = undefined;
     this.head++;
     if (this.head > 32 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
@@ -93,7 +95,7 @@ export interface RecentTraceBufferStats {
 export class RecentTraceBuffer {
   private readonly maxBytes: number;
   /** Buffered requests, oldest first, from `head` on. */
-  private requests: Entry[] = [];
+  private requests: (Entry | undefined)[] = [];
   private head = 0;
   private readonly buckets = new Map<number, Bucket>();
   private bytes = 0;
@@ -160,6 +162,8 @@ export class RecentTraceBuffer {
 
   private evictOldest(): void {
     const entry = this.requests[this.head]!;
+    // Cleared now rather than at compaction: the entry pins its whole request body.
+    this.requests[this.head] = undefined;
     this.head++;
     if (this.head > 32 && this.head * 2 > this.requests.length) {
       this.requests = this.requests.slice(this.head);
