@@ -1,34 +1,18 @@
 /** @module Tests for .NET stack-trace parsing, grouping keys and detection against the fixture corpus. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import {
+  corpus,
+  fixtureText,
+  groupingKeys,
+  otherCorpora,
+  parseOrThrow,
+} from '../../../test/helpers/stacktrace-corpus.js';
 import { dotnet } from './dotnet.js';
 import type { ParsedTrace } from './types.js';
 
-const CORPUS = fileURLToPath(new URL('../../../test/fixtures/stacktraces/', import.meta.url));
-
-function fixture(name: string): string {
-  return readFileSync(join(CORPUS, 'dotnet', name), 'utf8');
-}
-
-function corpus(dir: string): { name: string; text: string }[] {
-  const path = join(CORPUS, dir);
-  if (!existsSync(path)) return [];
-  return readdirSync(path)
-    .filter((f) => f.endsWith('.txt'))
-    .map((f) => ({ name: `${dir}/${f}`, text: readFileSync(join(path, f), 'utf8') }));
-}
-
-function parsed(name: string): ParsedTrace {
-  const trace = dotnet.parse(fixture(name));
-  if (trace === undefined) throw new Error(`${name} did not parse`);
-  return trace;
-}
-
-function keys(trace: ParsedTrace): string[] {
-  return trace.exceptions.flatMap((e) => e.frames.map((f) => dotnet.groupingKey(f)));
-}
+const fixture = (name: string): string => fixtureText('dotnet', name);
+const parsed = (name: string): ParsedTrace => parseOrThrow(dotnet, fixture(name), name);
+const keys = (trace: ParsedTrace): string[] => trace.exceptions.flatMap((e) => groupingKeys(dotnet, e.frames));
 
 const key = (module: string | undefined, fn: string): string =>
   dotnet.groupingKey(module === undefined ? { function: fn } : { module, function: fn });
@@ -343,9 +327,7 @@ describe('dotnet.isLibraryFrame', () => {
 describe('dotnet.detect', () => {
   it('scores every .NET trace above every other runtime trace', () => {
     const own = corpus('dotnet');
-    const others = readdirSync(CORPUS)
-      .filter((d) => d !== 'dotnet')
-      .flatMap((d) => corpus(d));
+    const others = otherCorpora('dotnet');
     expect(others.length).toBeGreaterThanOrEqual(10);
     const minOwn = Math.min(...own.map((f) => dotnet.detect(f.text)));
     expect(minOwn).toBeGreaterThanOrEqual(0.8);

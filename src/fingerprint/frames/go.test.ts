@@ -1,38 +1,19 @@
 /** @module Tests for Go panic / goroutine-dump parsing, grouping keys and detection against the fixture corpus. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import {
+  corpus,
+  fixtureText,
+  groupingKeys,
+  otherCorpora,
+  parseOrThrow,
+} from '../../../test/helpers/stacktrace-corpus.js';
 import { go } from './go.js';
 import type { ParsedException, ParsedTrace } from './types.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/stacktraces');
-
-function fixture(name: string): string {
-  return readFileSync(join(FIXTURES, 'go', name), 'utf8');
-}
-
-function parsed(text: string): ParsedTrace {
-  const p = go.parse(text);
-  if (!p) throw new Error(`did not parse:\n${text.slice(0, 200)}`);
-  return p;
-}
-
-function top(name: string): ParsedException {
-  return parsed(fixture(name)).exceptions[0]!;
-}
-
-function keys(e: ParsedException): string[] {
-  return e.frames.map((f) => go.groupingKey(f));
-}
-
-function corpus(runtime: string): { name: string; text: string }[] {
-  const dir = join(FIXTURES, runtime);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.txt'))
-    .map((f) => ({ name: `${runtime}/${f}`, text: readFileSync(join(dir, f), 'utf8') }));
-}
+const fixture = (name: string): string => fixtureText('go', name);
+const parsed = (text: string): ParsedTrace => parseOrThrow(go, text);
+const top = (name: string): ParsedException => parsed(fixture(name)).exceptions[0]!;
+const keys = (e: ParsedException): string[] => groupingKeys(go, e.frames);
 
 describe('go.parse', () => {
   it('parses every fixture with at least one frame', () => {
@@ -279,10 +260,7 @@ describe('go.isLibraryFrame', () => {
 describe('go.detect', () => {
   it('scores its own corpus above every other runtime corpus', () => {
     const own = corpus('go').map(({ text }) => go.detect(text));
-    const others = readdirSync(FIXTURES)
-      .filter((d) => d !== 'go')
-      .flatMap((d) => corpus(d))
-      .map(({ name, text }) => ({ name, score: go.detect(text) }));
+    const others = otherCorpora('go').map(({ name, text }) => ({ name, score: go.detect(text) }));
     expect(Math.min(...own)).toBeGreaterThanOrEqual(0.8);
     for (const o of others) expect(o.score, o.name).toBeLessThan(Math.min(...own));
     for (const o of others) expect(o.score, o.name).toBeLessThanOrEqual(0.3);

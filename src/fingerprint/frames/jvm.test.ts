@@ -1,34 +1,18 @@
 /** @module Tests for JVM (Java/Kotlin/Scala) stack-trace parsing, grouping keys and detection against the fixture corpus. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import {
+  corpus,
+  fixtureText,
+  groupingKeys,
+  otherCorpora,
+  parseOrThrow,
+} from '../../../test/helpers/stacktrace-corpus.js';
 import { jvm } from './jvm.js';
 import type { ParsedTrace, RawFrame } from './types.js';
 
-const CORPUS = fileURLToPath(new URL('../../../test/fixtures/stacktraces/', import.meta.url));
-
-function fixture(name: string): string {
-  return readFileSync(join(CORPUS, 'jvm', name), 'utf8');
-}
-
-function corpus(dir: string): { name: string; text: string }[] {
-  const path = join(CORPUS, dir);
-  if (!existsSync(path)) return [];
-  return readdirSync(path)
-    .filter((f) => f.endsWith('.txt'))
-    .map((f) => ({ name: `${dir}/${f}`, text: readFileSync(join(path, f), 'utf8') }));
-}
-
-function parsed(name: string): ParsedTrace {
-  const trace = jvm.parse(fixture(name));
-  if (trace === undefined) throw new Error(`${name} did not parse`);
-  return trace;
-}
-
-function keys(trace: ParsedTrace): string[] {
-  return trace.exceptions.flatMap((e) => e.frames.map((f) => jvm.groupingKey(f)));
-}
+const fixture = (name: string): string => fixtureText('jvm', name);
+const parsed = (name: string): ParsedTrace => parseOrThrow(jvm, fixture(name), name);
+const keys = (trace: ParsedTrace): string[] => trace.exceptions.flatMap((e) => groupingKeys(jvm, e.frames));
 
 const key = (module: string, fn: string): string => jvm.groupingKey({ module, function: fn });
 
@@ -419,9 +403,7 @@ describe('jvm.isLibraryFrame', () => {
 describe('jvm.detect', () => {
   it('scores every JVM trace above every other runtime trace', () => {
     const own = corpus('jvm');
-    const others = readdirSync(CORPUS)
-      .filter((d) => d !== 'jvm')
-      .flatMap((d) => corpus(d));
+    const others = otherCorpora('jvm');
     expect(others.length).toBeGreaterThanOrEqual(10);
     const minOwn = Math.min(...own.map((f) => jvm.detect(f.text)));
     expect(minOwn).toBeGreaterThanOrEqual(0.8);

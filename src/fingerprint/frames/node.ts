@@ -1,5 +1,6 @@
 /** @module Node.js / V8 stack traces: `err.stack` and `util.inspect(err)` text, in-app rules and grouping keys. */
 import type { StackFrame } from '../../domain/index.js';
+import { isNoiseDir as isDeployNoiseDir, lastRootIndex, toForwardSlashes } from './paths.js';
 import type { ParsedException, ParsedTrace, RawFrame, RuntimeSupport } from './types.js';
 
 // Bounds keep one pathological event (a whole log file pasted into exception.stacktrace) from stalling the
@@ -20,14 +21,12 @@ const ERRORISH_NAME_RE = /(?:Error|Exception)(?: \[[^\]]*\])?$/;
 const DIGITS_RE = /^\d+$/;
 const INDEX_LOCATION_RE = /^index \d+$/;
 const AS_ALIAS_RE = / \[as [^\]]*\]$/;
-const BACKSLASH_RE = /\\/g;
 const SOURCE_EXT_RE = /\.[cm]?[jt]sx?$/;
 const HEX_RE = /^[0-9a-f]+$/i;
 const BASE64URL8_RE = /^[A-Za-z0-9_-]{8}$/;
 const HAS_DIGIT_RE = /\d/;
 const HAS_UPPER_RE = /[A-Z]/;
 const HAS_LOWER_RE = /[a-z]/;
-const VERSION_DIR_RE = /^v?\d+(?:\.\d+)+(?:[-+][\w.]+)?$/;
 const DRIVE_RE = /^[A-Za-z]:$/;
 // util.inspect prints an error's own properties (`code: 'P2002',`, `[errors]: [`) after its stack.
 const PROPERTY_LINE_RE = /^(?:[\w$]+|\[[\w$ ]+\]|'[^']*'): /;
@@ -56,7 +55,6 @@ const ROOT_DIRS = new Set([
 ]);
 // `.next/server/pages/x.js` mirrors `src/pages/x.ts`, so the bundler's own top folder is skipped too.
 const BUNDLER_SUBDIRS = new Set(['server', 'static']);
-const DEPLOY_DIRS = new Set(['releases', 'current']);
 
 interface V8Frame {
   fn?: string;
@@ -167,10 +165,9 @@ function isHashToken(t: string): boolean {
   return BASE64URL8_RE.test(t) && HAS_UPPER_RE.test(t) && HAS_LOWER_RE.test(t);
 }
 
+/** Deploy noise (see paths.isNoiseDir) plus Windows drive letters (`C:`). */
 function isNoiseDir(seg: string): boolean {
-  if (seg === '' || seg === '.' || seg === '..' || DEPLOY_DIRS.has(seg) || DRIVE_RE.test(seg)) return true;
-  if (DIGITS_RE.test(seg) || VERSION_DIR_RE.test(seg)) return true;
-  return seg.length >= 7 && HEX_RE.test(seg) && HAS_DIGIT_RE.test(seg);
+  return isDeployNoiseDir(seg) || DRIVE_RE.test(seg);
 }
 
 function cleanFileName(name: string): string {
@@ -189,7 +186,7 @@ function cleanFileName(name: string): string {
  * content hashes, query strings and the source extension removed.
  */
 function moduleFromPathUncached(file: string): string {
-  let p = file.includes('\\') ? file.replace(BACKSLASH_RE, '/') : file;
+  let p = toForwardSlashes(file);
   const query = p.indexOf('?');
   if (query !== -1) p = p.slice(0, query);
   for (const prefix of SCHEME_PREFIXES) {
@@ -205,13 +202,7 @@ function moduleFromPathUncached(file: string): string {
   const segments = p.split('/');
   const fileName = cleanFileName(segments[segments.length - 1] ?? '');
   const dirs = segments.slice(0, -1).filter((s) => !isNoiseDir(s));
-  let root = -1;
-  for (let i = dirs.length - 1; i >= 0; i--) {
-    if (ROOT_DIRS.has(dirs[i] ?? '')) {
-      root = i;
-      break;
-    }
-  }
+  const root = lastRootIndex(dirs, ROOT_DIRS);
   let kept: string[];
   if (root === -1) {
     kept = dirs.slice(-1);

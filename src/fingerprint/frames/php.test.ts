@@ -1,38 +1,19 @@
 /** @module Tests for PHP stack-trace parsing, grouping keys and detection against the fixture corpus. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import {
+  corpus,
+  fixtureText,
+  groupingKeys,
+  otherCorpora,
+  parseOrThrow,
+} from '../../../test/helpers/stacktrace-corpus.js';
 import { php } from './php.js';
 import type { ParsedException, ParsedTrace } from './types.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/stacktraces');
-
-function fixture(name: string): string {
-  return readFileSync(join(FIXTURES, 'php', name), 'utf8');
-}
-
-function parsed(text: string): ParsedTrace {
-  const p = php.parse(text);
-  if (!p) throw new Error(`did not parse:\n${text.slice(0, 200)}`);
-  return p;
-}
-
-function top(name: string): ParsedException {
-  return parsed(fixture(name)).exceptions[0]!;
-}
-
-function keys(e: ParsedException): string[] {
-  return e.frames.map((f) => php.groupingKey(f));
-}
-
-function corpus(runtime: string): { name: string; text: string }[] {
-  const dir = join(FIXTURES, runtime);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.txt'))
-    .map((f) => ({ name: `${runtime}/${f}`, text: readFileSync(join(dir, f), 'utf8') }));
-}
+const fixture = (name: string): string => fixtureText('php', name);
+const parsed = (text: string): ParsedTrace => parseOrThrow(php, text);
+const top = (name: string): ParsedException => parsed(fixture(name)).exceptions[0]!;
+const keys = (e: ParsedException): string[] => groupingKeys(php, e.frames);
 
 describe('php.parse', () => {
   it('parses every fixture with at least one frame', () => {
@@ -229,9 +210,7 @@ describe('php.parse', () => {
     expect(php.parse('')).toBeUndefined();
     expect(php.parse('Exception: boom')).toBeUndefined();
     expect(php.parse('# Heading\n#1 item\n#2 {other}')).toBeUndefined();
-    for (const other of readdirSync(FIXTURES).filter((d) => d !== 'php')) {
-      for (const { name, text } of corpus(other)) expect(php.parse(text), name).toBeUndefined();
-    }
+    for (const { name, text } of otherCorpora('php')) expect(php.parse(text), name).toBeUndefined();
   });
 });
 
@@ -277,10 +256,7 @@ describe('php.isLibraryFrame', () => {
 describe('php.detect', () => {
   it('scores its own corpus above every other runtime corpus', () => {
     const own = corpus('php').map(({ text }) => php.detect(text));
-    const others = readdirSync(FIXTURES)
-      .filter((d) => d !== 'php')
-      .flatMap((d) => corpus(d))
-      .map(({ name, text }) => ({ name, score: php.detect(text) }));
+    const others = otherCorpora('php').map(({ name, text }) => ({ name, score: php.detect(text) }));
     expect(Math.min(...own)).toBeGreaterThanOrEqual(0.7);
     for (const o of others) expect(o.score, o.name).toBeLessThan(Math.min(...own));
     for (const o of others) expect(o.score, o.name).toBeLessThanOrEqual(0.3);

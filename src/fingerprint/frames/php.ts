@@ -1,5 +1,6 @@
 /** @module PHP stack traces: fatal "Uncaught" errors, `Exception::__toString()`, Monolog/Laravel logs, OTel's Java-style format. */
 import type { StackFrame } from '../../domain/index.js';
+import { moduleAfterRoot, toForwardSlashes } from './paths.js';
 import type { ParsedException, ParsedTrace, RawFrame, RuntimeSupport } from './types.js';
 
 // Bounds keep one pathological event from stalling the pipeline; past them the parse is partial.
@@ -21,10 +22,6 @@ const JAVA_STYLE_CLASS_RE = /^[A-Za-z_][\w.]*$/;
 // Monolog's JSON context doubles every backslash of a class name.
 const DOUBLE_BACKSLASH_RE = /\\\\/g;
 const DOT_RE = /\./g;
-const BACKSLASH_RE = /\\/g;
-const HEX_RE = /^[0-9a-f]+$/i;
-const HAS_DIGIT_RE = /\d/;
-const VERSION_DIR_RE = /^v?\d+(?:\.\d+)+(?:[-+][\w.]+)?$/;
 const EVAL_MARKER = " : eval()'d code";
 
 /**
@@ -33,7 +30,6 @@ const EVAL_MARKER = " : eval()'d code";
  * `Support/helpers`. Only used for frames without a class (plain functions, `{main}`, includes).
  */
 const ROOT_DIRS = new Set(['app', 'src', 'public', 'routes', 'lib', 'html', 'htdocs', 'www', 'web']);
-const DEPLOY_DIRS = new Set(['releases', 'current']);
 /**
  * OTel's formatter prints only the file's basename, so vendor code is recognised by namespace there.
  */
@@ -285,34 +281,16 @@ function splitCall(call: string, java: boolean): { module?: string; fn: string }
   return { fn: s };
 }
 
-function isNoiseDir(seg: string): boolean {
-  if (seg === '' || seg === '.' || seg === '..' || DEPLOY_DIRS.has(seg)) return true;
-  if (DIGITS_RE.test(seg) || VERSION_DIR_RE.test(seg)) return true;
-  return seg.length >= 7 && HEX_RE.test(seg) && HAS_DIGIT_RE.test(seg);
-}
-
 /**
  * Module from a file path: dependencies become the path after `vendor/`; app files the path after the
  * last ROOT_DIRS directory (parent directory + file when there is none), deploy noise removed, `.php` dropped.
  */
 function moduleFromPathUncached(file: string): string {
-  const p = file.includes('\\') ? file.replace(BACKSLASH_RE, '/') : file;
+  const p = toForwardSlashes(file);
   const strip = (x: string): string => (x.endsWith('.php') ? x.slice(0, -4) : x);
   const vendor = p.lastIndexOf('vendor/');
   if (vendor !== -1 && (vendor === 0 || p[vendor - 1] === '/')) return strip(p.slice(vendor + 7));
-  const segments = p.split('/');
-  const fileName = strip(segments[segments.length - 1] ?? '');
-  const dirs = segments.slice(0, -1).filter((s) => !isNoiseDir(s));
-  let root = -1;
-  for (let i = dirs.length - 1; i >= 0; i--) {
-    if (ROOT_DIRS.has(dirs[i] ?? '')) {
-      root = i;
-      break;
-    }
-  }
-  const kept = root === -1 ? dirs.slice(-1) : dirs.slice(root + 1);
-  kept.push(fileName);
-  return kept.join('/');
+  return moduleAfterRoot(p, ROOT_DIRS, strip);
 }
 
 // Paths and names repeat across events (same code, same deploy), so memoising the normalisation keeps
@@ -337,7 +315,7 @@ function moduleFromPath(value: string): string {
 function isLibraryFrame(frame: RawFrame): boolean {
   const file = frame.file;
   if (!file) return true;
-  const f = file.includes('\\') ? file.replace(BACKSLASH_RE, '/') : file;
+  const f = toForwardSlashes(file);
   if (
     f.includes('/vendor/') ||
     f.startsWith('vendor/') ||

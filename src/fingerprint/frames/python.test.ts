@@ -1,34 +1,18 @@
 /** @module Tests for Python traceback parsing, grouping keys and detection against the fixture corpus. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import {
+  corpus,
+  fixtureText,
+  groupingKeys,
+  otherCorpora,
+  parseOrThrow,
+} from '../../../test/helpers/stacktrace-corpus.js';
 import { python } from './python.js';
 import type { ParsedTrace, RawFrame } from './types.js';
 
-const CORPUS = fileURLToPath(new URL('../../../test/fixtures/stacktraces/', import.meta.url));
-
-function fixture(name: string): string {
-  return readFileSync(join(CORPUS, 'python', name), 'utf8');
-}
-
-function corpus(dir: string): { name: string; text: string }[] {
-  const path = join(CORPUS, dir);
-  if (!existsSync(path)) return [];
-  return readdirSync(path)
-    .filter((f) => f.endsWith('.txt'))
-    .map((f) => ({ name: `${dir}/${f}`, text: readFileSync(join(path, f), 'utf8') }));
-}
-
-function parsed(name: string): ParsedTrace {
-  const trace = python.parse(fixture(name));
-  if (trace === undefined) throw new Error(`${name} did not parse`);
-  return trace;
-}
-
-function keys(trace: ParsedTrace): string[] {
-  return trace.exceptions.flatMap((e) => e.frames.map((f) => python.groupingKey(f)));
-}
+const fixture = (name: string): string => fixtureText('python', name);
+const parsed = (name: string): ParsedTrace => parseOrThrow(python, fixture(name), name);
+const keys = (trace: ParsedTrace): string[] => trace.exceptions.flatMap((e) => groupingKeys(python, e.frames));
 
 describe('python.parse on the corpus', () => {
   it('parses every fixture with at least one frame and a type on the top exception', () => {
@@ -374,9 +358,7 @@ describe('python.isLibraryFrame', () => {
 describe('python.detect', () => {
   it('scores every Python trace above every other runtime trace', () => {
     const own = corpus('python');
-    const others = readdirSync(CORPUS)
-      .filter((d) => d !== 'python')
-      .flatMap((d) => corpus(d));
+    const others = otherCorpora('python');
     expect(others.length).toBeGreaterThanOrEqual(10);
     const minOwn = Math.min(...own.map((f) => python.detect(f.text)));
     for (const other of others) expect(python.detect(other.text), other.name).toBeLessThan(minOwn);
@@ -392,10 +374,7 @@ describe('python.detect', () => {
 
 describe('python.parse robustness', () => {
   it('returns undefined for other runtimes and non-traces', () => {
-    const others = readdirSync(CORPUS).filter((d) => d !== 'python');
-    for (const dir of others) {
-      for (const { name, text } of corpus(dir)) expect(python.parse(text), name).toBeUndefined();
-    }
+    for (const { name, text } of otherCorpora('python')) expect(python.parse(text), name).toBeUndefined();
     expect(python.parse('')).toBeUndefined();
     expect(python.parse('ValueError: no traceback here')).toBeUndefined();
     expect(python.parse('Traceback (most recent call last):')).toBeUndefined();

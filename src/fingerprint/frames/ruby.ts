@@ -1,5 +1,6 @@
 /** @module Ruby stack traces: `full_message` output, Rails / Sidekiq logged backtraces and cause sections. */
 import type { StackFrame } from '../../domain/index.js';
+import { moduleAfterRoot, toForwardSlashes } from './paths.js';
 import type { ParsedException, ParsedTrace, RawFrame, RuntimeSupport } from './types.js';
 
 // Bounds keep one pathological event from stalling the pipeline; past them the parse is partial.
@@ -23,10 +24,6 @@ const EXCEPTION_CLASS_RE = /(?:::|Error$|Exception$)/;
 const BLOCK_LEVELS_RE = /block \(\d+ levels\) in /g;
 const LABEL_PREFIX_RE = /^(?:(?:block|rescue|ensure) in )+/;
 const ADDRESS_RE = /0x[0-9a-f]+/gi;
-const BACKSLASH_RE = /\\/g;
-const HEX_RE = /^[0-9a-f]+$/i;
-const HAS_DIGIT_RE = /\d/;
-const VERSION_DIR_RE = /^v?\d+(?:\.\d+)+(?:[-+][\w.]+)?$/;
 const RUBY_STDLIB_RE = /\/ruby\/\d+\.\d+\.\d+\//;
 const RUBY_INSTALL_RE = /\/lib\/ruby\/(?:\d|site_ruby|vendor_ruby|gems)/;
 const BIN_DIR_RE = /^\/usr\/(?:local\/)?bin\/|\/bundle\/bin\//;
@@ -39,7 +36,6 @@ const GEM_GIT_SHA_RE = /-[0-9a-f]{7,40}$/;
  * `/var/www/shop/releases/20240115103000/app/models/user.rb` all become `models/user`.
  */
 const ROOT_DIRS = new Set(['app', 'lib', 'config', 'db', 'spec', 'test', 'script', 'bin']);
-const DEPLOY_DIRS = new Set(['releases', 'current']);
 
 interface RubyFrame {
   file: string;
@@ -144,12 +140,6 @@ function parseHeaderLine(t: string): Header | undefined {
   return undefined;
 }
 
-function isNoiseDir(seg: string): boolean {
-  if (seg === '' || seg === '.' || seg === '..' || DEPLOY_DIRS.has(seg)) return true;
-  if (DIGITS_RE.test(seg) || VERSION_DIR_RE.test(seg)) return true;
-  return seg.length >= 7 && HEX_RE.test(seg) && HAS_DIGIT_RE.test(seg);
-}
-
 function stripRb(p: string): string {
   return p.endsWith('.rb') ? p.slice(0, -3) : p;
 }
@@ -160,7 +150,7 @@ function stripRb(p: string): string {
  * ROOT_DIRS directory (parent directory + file when there is none), deploy noise removed, `.rb` dropped.
  */
 function moduleFromPathUncached(file: string): string {
-  const p = file.includes('\\') ? file.replace(BACKSLASH_RE, '/') : file;
+  const p = toForwardSlashes(file);
   if (p.startsWith('<')) return p;
   const gems = p.lastIndexOf('/gems/');
   if (gems !== -1) {
@@ -175,19 +165,7 @@ function moduleFromPathUncached(file: string): string {
   }
   const std = RUBY_STDLIB_RE.exec(p);
   if (std) return stripRb(p.slice(std.index + std[0].length));
-  const segments = p.split('/');
-  const fileName = stripRb(segments[segments.length - 1] ?? '');
-  const dirs = segments.slice(0, -1).filter((s) => !isNoiseDir(s));
-  let root = -1;
-  for (let i = dirs.length - 1; i >= 0; i--) {
-    if (ROOT_DIRS.has(dirs[i] ?? '')) {
-      root = i;
-      break;
-    }
-  }
-  const kept = root === -1 ? dirs.slice(-1) : dirs.slice(root + 1);
-  kept.push(fileName);
-  return kept.join('/');
+  return moduleAfterRoot(p, ROOT_DIRS, stripRb);
 }
 
 // Paths and names repeat across events (same code, same deploy), so memoising the normalisation keeps
@@ -209,7 +187,7 @@ function moduleFromPath(value: string): string {
 function isLibraryFrame(frame: RawFrame): boolean {
   const file = frame.file;
   if (!file) return true;
-  const p = file.includes('\\') ? file.replace(BACKSLASH_RE, '/') : file;
+  const p = toForwardSlashes(file);
   return (
     p.startsWith('<internal:') ||
     p.includes('/gems/') ||
