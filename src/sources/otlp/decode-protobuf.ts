@@ -378,11 +378,7 @@ class TraceWalk {
       }
     }
     reader.leave(outer);
-    // The scope may come after the spans on the wire; fill it in now that the whole ScopeSpans was read.
-    for (let i = keptBefore; i < kept.length; i += KEPT_SLOTS) {
-      kept[i + 2] = scopeStart;
-      kept[i + 3] = scopeEnd;
-    }
+    fillScope(kept, keptBefore, scopeStart, scopeEnd);
   }
 
   /** Reads one span up to `end`, noting whether it is an error and where its trace id is. */
@@ -546,10 +542,7 @@ class LogsWalk {
       }
     }
     reader.leave(outer);
-    for (let i = keptBefore; i < kept.length; i += KEPT_SLOTS) {
-      kept[i + 2] = scopeStart;
-      kept[i + 3] = scopeEnd;
-    }
+    fillScope(kept, keptBefore, scopeStart, scopeEnd);
   }
 
   /** Reads one log record up to `end`: an error if severity >= ERROR or any attribute key is `exception.*`. */
@@ -598,4 +591,15 @@ export function decodeLogsProtobuf(body: Buffer): DecodedExport {
   const walk = new LogsWalk(body);
   walk.walk();
   return { events: walk.events, itemCount: walk.itemCount };
+}
+
+/**
+ * The scope may come after the items on the wire, so the kept items of one ScopeSpans / ScopeLogs get its
+ * location only once the whole message was read.
+ */
+function fillScope(kept: number[], from: number, scopeStart: number, scopeEnd: number): void {
+  for (let i = from; i < kept.length; i += KEPT_SLOTS) {
+    kept[i + 2] = scopeStart;
+    kept[i + 3] = scopeEnd;
+  }
 }
