@@ -2,6 +2,8 @@
 import type { Diagnosis } from './diagnosis.js';
 import type { Language, StackFrame } from './error-event.js';
 import type { SignatureStatus } from './lifecycle.js';
+import type { Mute, Resolution } from './resolution.js';
+import type { TriageDecision } from './triage.js';
 
 /** How the fingerprint was built; the more specific strategies win when their inputs exist. */
 export type FingerprintStrategy =
@@ -61,6 +63,22 @@ export interface Signature {
   firstVersion?: string;
   environments: string[];
   diagnosis?: Diagnosis;
+  /** Set while the status is `resolved` (and kept through a regression, to show what was resolved). */
+  resolution?: Resolution;
+  /** Set while the status is `muted`. */
+  mute?: Mute;
+  /** The latest triage decision: why the signature is or is not queued for a diagnosis. */
+  triage?: TriageDecision;
+  /** Diagnosis work state, when an attempt has failed. */
+  investigation?: InvestigationState;
+}
+
+export interface InvestigationState {
+  /** Failed attempts since the last successful diagnosis. */
+  attempts: number;
+  lastError?: string;
+  /** No new attempt before this time (exponential backoff). */
+  nextAttemptAt?: number;
 }
 
 /** Prefix plus the first 16 hex digits of the fingerprint hash: short, stable, collision-safe at our scale. */

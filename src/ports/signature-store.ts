@@ -1,5 +1,16 @@
 /** @module SignatureStore: the durable home of signatures, samples, counts, diagnoses, costs and notifications. */
-import type { Diagnosis, ErrorEvent, Fingerprint, Signature, SignatureStatus, TraceSnapshot } from '../domain/index.js';
+import type {
+  Diagnosis,
+  ErrorEvent,
+  Fingerprint,
+  Mute,
+  Signature,
+  SignatureStatus,
+  TraceSnapshot,
+  TriageDecision,
+  TriageFacts,
+} from '../domain/index.js';
+import type { NotificationKind } from './notifier.js';
 
 /** An event together with the fingerprint the pipeline computed for it. */
 export interface FingerprintedEvent {
@@ -18,6 +29,45 @@ export interface StoreIngestResult {
   readonly accepted: number;
   /** Trace ids of the events this batch kept as samples: the only traces worth a snapshot. */
   readonly sampledTraceIds: string[];
+  /** Resolved signatures this batch reopened (a regression report is queued with them). */
+  readonly regressed: string[];
+  /** Muted signatures whose mute this batch ended. */
+  readonly unmuted: string[];
+}
+
+/** A signature worth a triage decision, with the facts triage needs. */
+export interface TriageCandidate {
+  readonly signature: Signature;
+  readonly facts: TriageFacts;
+}
+
+/** A signature claimed for diagnosis by one worker until `leaseUntil`. */
+export interface InvestigationClaim {
+  readonly signature: Signature;
+  readonly workerId: string;
+  readonly leaseUntil: number;
+  /** Failed attempts before this one. */
+  readonly attempts: number;
+}
+
+export interface InvestigationFailure {
+  readonly error: string;
+  readonly at: number;
+  /** No new attempt before this time. */
+  readonly nextAttemptAt: number;
+  /** Take it off the queue (attempts exhausted); triage may queue it again after the cooldown. */
+  readonly giveUp: boolean;
+}
+
+/** A report waiting in the outbox, claimed by one dispatcher until `claimedUntil`. */
+export interface PendingNotification {
+  readonly id: number;
+  readonly signatureId: string;
+  readonly kind: NotificationKind;
+  /** What makes this report distinct from earlier ones of the same kind (a time, a diagnosis time). */
+  readonly key: string;
+  readonly createdAt: number;
+  readonly attempts: number;
 }
 
 export type SignatureOrder = 'last_seen' | 'first_seen' | 'occurrences';
@@ -76,6 +126,51 @@ export interface SignatureStore {
   /** Most recent sample events of a signature, newest first. */
   listSamples(signatureId: string, limit?: number): Promise<ErrorEvent[]>;
   hourlyCounts(signatureId: string, sinceMs: number): Promise<HourlyCount[]>;
+
+  /**
+   * Resolves a signature (from any status but `resolved`), optionally in a release: later occurrences from that
+   * release or newer regress it, older ones do not. Queues a `resolved` report. Ends any mute or claim.
+   */
+  resolve(signatureId: string, options: { at: number; inVersion?: string }): Promise<Signature>;
+  /** Mutes a signature (from any status but `muted`); the mute ends at `until` or after the occurrence allowance. */
+  mute(signatureId: string, mute: Mute): Promise<Signature>;
+  /** Ends a mute now: back to `new`, and triage decides again. */
+  unmute(signatureId: string, at: number): Promise<Signature>;
+  /** Ends mutes whose time is up, without waiting for an occurrence; returns their ids. */
+  expireMutes(now: number): Promise<string[]>;
+
+  /** Signatures seen at or after `seenSinceMs` (or regressed) that triage should look at, with their facts. */
+  listTriageCandidates(seenSinceMs: number, now: number, limit: number): Promise<TriageCandidate[]>;
+  /** Stores the decision on the signature and queues or unqueues it; history grows only when the outcome changes. */
+  recordTriage(signatureId: string, decision: TriageDecision): Promise<void>;
+  /** Past triage decisions, newest first. */
+  listTriageHistory(signatureId: string, limit?: number): Promise<TriageDecision[]>;
+
+  /**
+   * Atomically claims the highest-priority queued signature that is due and not leased by a live worker (an
+   * expired lease counts as free), moving it to `investigating`. Undefined when there is none.
+   */
+  claimInvestigation(workerId: string, now: number, leaseMs: number): Promise<InvestigationClaim | undefined>;
+  /** Extends a lease the worker still holds; false when it lost it (expired and taken by another). */
+  renewInvestigation(signatureId: string, workerId: string, leaseUntil: number): Promise<boolean>;
+  /**
+   * Stores the diagnosis, moves `investigating` to `diagnosed`, clears the claim and queues the `diagnosis`
+   * report, in one transaction. Throws ROUNDS_LEASE_LOST (storing nothing) when the worker no longer holds it.
+   */
+  completeInvestigation(signatureId: string, workerId: string, diagnosis: Diagnosis): Promise<Signature>;
+  /** Counts a failed attempt, puts the status back, clears the claim; a no-op when the claim was lost. */
+  failInvestigation(signatureId: string, workerId: string, failure: InvestigationFailure): Promise<void>;
+
+  /** Queues a report (once per signature+kind+key); false when it was already queued. */
+  enqueueNotification(item: { signatureId: string; kind: NotificationKind; key: string; at: number }): Promise<boolean>;
+  /** Claims up to `limit` due reports until `now + leaseMs`, oldest first. */
+  claimNotifications(now: number, leaseMs: number, limit: number): Promise<PendingNotification[]>;
+  /** Removes a report every channel has. */
+  finishNotification(id: number): Promise<void>;
+  /** Releases a report some channel failed, to try again at `nextAttemptAt`. */
+  deferNotification(id: number, retry: { nextAttemptAt: number; error: string }): Promise<void>;
+  /** Reports still waiting, for `rounds status`-style views. */
+  countPendingNotifications(): Promise<number>;
 
   /** Moves a signature to `to`; throws ROUNDS_ILLEGAL_TRANSITION or ROUNDS_NOT_FOUND. Returns the updated row. */
   setStatus(signatureId: string, to: SignatureStatus): Promise<Signature>;

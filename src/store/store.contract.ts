@@ -4,6 +4,7 @@ import type { SignatureStore } from '../ports/index.js';
 import { ingestCases } from './testing/ingest.contract.js';
 import { recordCases } from './testing/records.contract.js';
 import { traceCases } from './testing/traces.contract.js';
+import { workflowCases } from './testing/workflow.contract.js';
 
 export interface StoreUnderTest {
   /** An opened, empty store built with the default sample limits (20 per signature, 5 per batch). */
@@ -71,5 +72,6 @@ export function runSignatureStoreContract(
     ingestCases(test, ctx);
     recordCases(test, ctx);
     traceCases(test, ctx);
+    workflowCases(test, ctx);
   });
 }

@@ -162,6 +162,54 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 3,
+    name: 'lifecycle_triage_queue_outbox',
+    sql: `
+-- What people decided (resolve with a version, mute with a reason and an expiry) and the diagnosis work queue.
+ALTER TABLE signatures ADD COLUMN resolved_at INTEGER;
+ALTER TABLE signatures ADD COLUMN resolved_in_version TEXT;
+ALTER TABLE signatures ADD COLUMN muted_at INTEGER;
+ALTER TABLE signatures ADD COLUMN mute_reason TEXT;
+ALTER TABLE signatures ADD COLUMN mute_until INTEGER;
+ALTER TABLE signatures ADD COLUMN mute_occurrences_left INTEGER;
+-- Queue state: queued by triage, claimed with a lease; the status to go back to when an attempt fails.
+ALTER TABLE signatures ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE signatures ADD COLUMN priority REAL NOT NULL DEFAULT 0;
+ALTER TABLE signatures ADD COLUMN status_before_claim TEXT;
+ALTER TABLE signatures ADD COLUMN last_error TEXT;
+ALTER TABLE signatures ADD COLUMN last_failure_at INTEGER;
+ALTER TABLE signatures ADD COLUMN triage TEXT;                -- JSON TriageDecision, the latest
+-- Partial: only queued rows are in it, so claiming is a short index walk however many signatures exist.
+CREATE INDEX signatures_queue ON signatures (priority DESC) WHERE queued = 1;
+
+-- Why a signature was or was not queued, appended only when the outcome or its reason changes.
+CREATE TABLE triage_decisions (
+  id           INTEGER PRIMARY KEY,
+  signature_id TEXT NOT NULL REFERENCES signatures(id) ON DELETE CASCADE,
+  decided_at   INTEGER NOT NULL,
+  decision     TEXT NOT NULL                      -- JSON TriageDecision
+);
+CREATE INDEX triage_decisions_by_signature ON triage_decisions (signature_id, decided_at DESC);
+
+-- Reports still to deliver, written in the same transaction as the change they report (a regression, a
+-- diagnosis, a resolve). A row stays until every channel the notification policy picks has it (the
+-- notifications table says which did), so a failing channel is retried later and loses nothing, across restarts.
+CREATE TABLE notification_outbox (
+  id              INTEGER PRIMARY KEY,
+  signature_id    TEXT NOT NULL REFERENCES signatures(id) ON DELETE CASCADE,
+  kind            TEXT NOT NULL,
+  key             TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  claimed_until   INTEGER,
+  last_error      TEXT,
+  UNIQUE (signature_id, kind, key)
+);
+CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at);
+`,
+  },
 ];
 
 /** The schema version this code writes; a database newer than this is refused rather than misread. */

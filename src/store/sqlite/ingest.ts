@@ -1,7 +1,7 @@
 /** @module Batch ingest for the SQLite store: aggregate in memory, then a fixed few writes per signature per batch. */
 import type { Database, Statement } from 'better-sqlite3';
-import type { ErrorEvent, Fingerprint, Signature } from '../../domain/index.js';
-import { signatureIdFor } from '../../domain/index.js';
+import type { ErrorEvent, Fingerprint, Mute, Signature } from '../../domain/index.js';
+import { muteAfter, regresses, signatureIdFor } from '../../domain/index.js';
 import type { FingerprintedEvent, StoreIngestResult } from '../../ports/index.js';
 import { hourStart, parseStrings, type SignatureRow, sortedUnique, toSignature } from './rows.js';
 
@@ -20,6 +20,12 @@ interface Current {
   environments: string;
   samples_taken: number;
   last_sample_at: number | null;
+  status: string;
+  resolved_at: number | null;
+  resolved_in_version: string | null;
+  muted_at: number | null;
+  mute_until: number | null;
+  mute_occurrences_left: number | null;
 }
 
 /** count, last_seen, updated_at, id */
@@ -65,6 +71,10 @@ export class SqliteIngester {
   private readonly insertSample: Statement<SampleParams>;
   private readonly trimSamples: Statement<[string, number]>;
   private readonly noteSamples: Statement<[number, number, string]>;
+  private readonly regress: Statement<[number, string]>;
+  private readonly unmute: Statement<[number, string]>;
+  private readonly spendMute: Statement<[number, string]>;
+  private readonly enqueue: Statement<[string, string, string, number, number]>;
 
   constructor(
     db: Database,
@@ -90,7 +100,14 @@ export class SqliteIngester {
     this.bump =
       db.prepare(`UPDATE signatures SET occurrence_count = occurrence_count + ?, last_seen = max(last_seen, ?),
       updated_at = ? WHERE id = ?
-      RETURNING first_seen, services, versions, environments, samples_taken, last_sample_at`);
+      RETURNING first_seen, services, versions, environments, samples_taken, last_sample_at, status, resolved_at,
+        resolved_in_version, muted_at, mute_until, mute_occurrences_left`);
+    this.regress = db.prepare(`UPDATE signatures SET status = 'regressed', updated_at = ? WHERE id = ?`);
+    this.unmute = db.prepare(`UPDATE signatures SET status = 'new', muted_at = NULL, mute_reason = NULL,
+      mute_until = NULL, mute_occurrences_left = NULL, updated_at = ? WHERE id = ?`);
+    this.spendMute = db.prepare('UPDATE signatures SET mute_occurrences_left = ? WHERE id = ?');
+    this.enqueue = db.prepare(`INSERT INTO notification_outbox (signature_id, kind, key, created_at, next_attempt_at)
+      VALUES (?, ?, ?, ?, ?) ON CONFLICT (signature_id, kind, key) DO NOTHING`);
     this.noteSamples = db.prepare(`UPDATE signatures SET samples_taken = samples_taken + ?,
       last_sample_at = max(coalesce(last_sample_at, 0), ?) WHERE id = ?`);
     this.setFirstSeen = db.prepare('UPDATE signatures SET first_seen = ? WHERE id = ?');
@@ -123,6 +140,8 @@ export class SqliteIngester {
 
     const created: Signature[] = [];
     const updated = new Set<string>();
+    const regressed: string[] = [];
+    const unmuted: string[] = [];
     const sampledTraceIds = new Set<string>();
     let accepted = 0;
     for (const { fingerprint, events } of groups.values()) {
@@ -144,6 +163,9 @@ export class SqliteIngester {
         created.push(this.create(signatureId, fingerprint, agg, samples, now));
       } else {
         const current = this.update(signatureId, agg, now);
+        const change = this.applyDecisions(signatureId, current, fresh, now);
+        if (change === 'regressed') regressed.push(signatureId);
+        else if (change === 'unmuted') unmuted.push(signatureId);
         samples = this.chooseSamples(fresh, agg, current);
         taken = current.samples_taken + samples.length;
         if (samples.length > 0) this.noteSamples.run(samples.length, newestTimestamp(samples), signatureId);
@@ -153,7 +175,51 @@ export class SqliteIngester {
       this.addSamples(signatureId, samples, taken);
       for (const sample of samples) if (sample.traceId !== undefined) sampledTraceIds.add(sample.traceId);
     }
-    return { created, updated: [...updated], duplicates, accepted, sampledTraceIds: [...sampledTraceIds] };
+    return {
+      created,
+      updated: [...updated],
+      duplicates,
+      accepted,
+      sampledTraceIds: [...sampledTraceIds],
+      regressed,
+      unmuted,
+    };
+  }
+
+  /**
+   * New occurrences of a resolved signature regress it, unless they all come from releases older than the fix
+   * (or happened before the resolve: late telemetry); the regression report is queued in this transaction. A
+   * mute ends when its time is up or its occurrence allowance is spent.
+   */
+  private applyDecisions(
+    id: string,
+    current: Current,
+    fresh: readonly ErrorEvent[],
+    now: number,
+  ): 'regressed' | 'unmuted' | undefined {
+    if (current.status === 'resolved') {
+      const resolvedAt = current.resolved_at ?? 0;
+      const after = fresh.filter((e) => e.timestamp > resolvedAt).map((e) => e.serviceVersion);
+      const resolution = current.resolved_in_version === null ? {} : { inVersion: current.resolved_in_version };
+      if (!regresses({ resolvedAt, ...resolution }, after, parseStrings(current.versions))) return undefined;
+      this.regress.run(now, id);
+      this.enqueue.run(id, 'regression', String(now), now, now);
+      return 'regressed';
+    }
+    if (current.status === 'muted' && current.muted_at !== null) {
+      const mute: Mute = {
+        mutedAt: current.muted_at,
+        ...(current.mute_until === null ? {} : { until: current.mute_until }),
+        ...(current.mute_occurrences_left === null ? {} : { remainingOccurrences: current.mute_occurrences_left }),
+      };
+      const after = muteAfter(mute, fresh.length, now);
+      if (after.expired) {
+        this.unmute.run(now, id);
+        return 'unmuted';
+      }
+      if (after.remainingOccurrences !== undefined) this.spendMute.run(after.remainingOccurrences, id);
+    }
+    return undefined;
   }
 
   private create(

@@ -6,6 +6,7 @@ import type {
   Language,
   Signature,
   StackFrame,
+  TriageDecision,
 } from '../../domain/index.js';
 import { isSignatureStatus, RoundsError } from '../../domain/index.js';
 
@@ -34,15 +35,31 @@ export interface SignatureRow {
   updated_at: number;
 }
 
+/** The lifecycle and queue columns (migration 3); absent from rows built by ingest, which are always `new`. */
+export interface SignatureStateRow {
+  resolved_at: number | null;
+  resolved_in_version: string | null;
+  muted_at: number | null;
+  mute_reason: string | null;
+  mute_until: number | null;
+  mute_occurrences_left: number | null;
+  triage: string | null;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: number | null;
+}
+
 /** A `signatures` row joined with the JSON of its current diagnosis. */
-export interface SignatureReadRow extends SignatureRow {
+export interface SignatureReadRow extends SignatureRow, SignatureStateRow {
   diagnosis: string | null;
 }
 
 /** Column list for reads; keeps the queue columns (claimed_by, ...) out of the domain mapping. */
 export const SIGNATURE_COLUMNS = `s.id, s.fingerprint, s.config_id, s.strategy, s.error_type, s.service, s.message_template,
   s.stack_hash, s.language, f.frames AS frames, s.first_seen, s.last_seen, s.occurrence_count, s.status, s.tags, s.services,
-  s.versions, s.first_version, s.environments, s.created_at, s.updated_at, d.diagnosis AS diagnosis`;
+  s.versions, s.first_version, s.environments, s.created_at, s.updated_at, d.diagnosis AS diagnosis,
+  s.resolved_at, s.resolved_in_version, s.muted_at, s.mute_reason, s.mute_until, s.mute_occurrences_left, s.triage,
+  s.attempts, s.last_error, s.next_attempt_at`;
 
 /** What SIGNATURE_COLUMNS needs joined to `signatures s`. */
 export const SIGNATURE_JOINS = `JOIN signature_frames f ON f.signature_id = s.id
@@ -81,7 +98,30 @@ export function toSignature(row: SignatureRow, diagnosisJson: string | null = nu
 }
 
 export function readSignature(row: SignatureReadRow): Signature {
-  return toSignature(row, row.diagnosis);
+  const signature = toSignature(row, row.diagnosis);
+  if (row.resolved_at !== null) {
+    signature.resolution = {
+      resolvedAt: row.resolved_at,
+      ...(row.resolved_in_version === null ? {} : { inVersion: row.resolved_in_version }),
+    };
+  }
+  if (row.muted_at !== null) {
+    signature.mute = {
+      mutedAt: row.muted_at,
+      ...(row.mute_reason === null ? {} : { reason: row.mute_reason }),
+      ...(row.mute_until === null ? {} : { until: row.mute_until }),
+      ...(row.mute_occurrences_left === null ? {} : { remainingOccurrences: row.mute_occurrences_left }),
+    };
+  }
+  if (row.triage !== null) signature.triage = JSON.parse(row.triage) as TriageDecision;
+  if (row.attempts > 0) {
+    signature.investigation = {
+      attempts: row.attempts,
+      ...(row.last_error === null ? {} : { lastError: row.last_error }),
+      ...(row.next_attempt_at === null ? {} : { nextAttemptAt: row.next_attempt_at }),
+    };
+  }
+  return signature;
 }
 
 export function parseStrings(json: string): string[] {

@@ -99,9 +99,13 @@ describe('SqliteSignatureStore', () => {
     const sampled = fingerprinted({ signature: 'a' });
     await store.ingest([sampled]);
     await store.close();
-    // Back to what a version 1 Rounds left behind: its data, none of migration 2.
+    // Back to what a version 1 Rounds left behind: its data, none of migrations 2 and 3.
     const db = raw();
-    db.exec(`DROP TRIGGER sample_events_release_trace; DROP INDEX sample_events_by_trace; DROP TABLE trace_snapshots;
+    const addedColumns = `resolved_at resolved_in_version muted_at mute_reason mute_until mute_occurrences_left queued
+      priority status_before_claim last_error last_failure_at triage`.split(/\s+/);
+    db.exec(`DROP TABLE notification_outbox; DROP TABLE triage_decisions; DROP INDEX signatures_queue;
+      ${addedColumns.map((c) => `ALTER TABLE signatures DROP COLUMN ${c};`).join(' ')}
+      DROP TRIGGER sample_events_release_trace; DROP INDEX sample_events_by_trace; DROP TABLE trace_snapshots;
       DELETE FROM schema_migrations WHERE version >= 2`);
     db.close();
 

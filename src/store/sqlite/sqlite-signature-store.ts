@@ -1,19 +1,33 @@
 /** @module SqliteSignatureStore: the SignatureStore port on an embedded SQLite file, for single-node deployments. */
-import type { Diagnosis, ErrorEvent, Signature, SignatureStatus, TraceSnapshot } from '../../domain/index.js';
+import type {
+  Diagnosis,
+  ErrorEvent,
+  Mute,
+  Signature,
+  SignatureStatus,
+  TraceSnapshot,
+  TriageDecision,
+} from '../../domain/index.js';
 import { RoundsError, transition } from '../../domain/index.js';
 import type {
   CostEntry,
   FingerprintedEvent,
   HourlyCount,
+  InvestigationClaim,
+  InvestigationFailure,
+  NotificationKind,
   NotificationRecord,
+  PendingNotification,
   SignatureQuery,
   SignatureStore,
   StoreIngestResult,
+  TriageCandidate,
 } from '../../ports/index.js';
 import { SqliteIngester } from './ingest.js';
 import { isTransient, openDatabase } from './open.js';
 import { hourStart, parseDiagnosis, parseEvent, readSignature, sortedUnique } from './rows.js';
 import { filterKey, listParams, Prepared, toNotification } from './statements.js';
+import { SqliteWorkflow } from './workflow.js';
 
 export interface SqliteSignatureStoreOptions {
   /** A file path (its directory is created if missing) or ':memory:'. */
@@ -36,6 +50,7 @@ export class SqliteSignatureStore implements SignatureStore {
   private readonly sampleSpacingMs: number;
   private readonly busyTimeoutMs: number;
   private prepared: Prepared | undefined;
+  private workflow: SqliteWorkflow | undefined;
 
   constructor(options: SqliteSignatureStoreOptions) {
     this.path = options.path;
@@ -54,7 +69,9 @@ export class SqliteSignatureStore implements SignatureStore {
         maxSamplesPerBatch: this.maxSamplesPerBatch,
         sampleSpacingMs: this.sampleSpacingMs,
       };
-      this.prepared = new Prepared(db, new SqliteIngester(db, limits));
+      const prepared = new Prepared(db, new SqliteIngester(db, limits));
+      this.workflow = new SqliteWorkflow(db, prepared);
+      this.prepared = prepared;
     } catch (error) {
       db.close();
       throw error;
@@ -64,12 +81,15 @@ export class SqliteSignatureStore implements SignatureStore {
   async close(): Promise<void> {
     const prepared = this.prepared;
     this.prepared = undefined;
+    this.workflow = undefined;
     prepared?.db.close();
   }
 
   async ingest(events: readonly FingerprintedEvent[]): Promise<StoreIngestResult> {
     const p = this.ready();
-    if (events.length === 0) return { created: [], updated: [], duplicates: 0, accepted: 0, sampledTraceIds: [] };
+    if (events.length === 0) {
+      return { created: [], updated: [], duplicates: 0, accepted: 0, sampledTraceIds: [], regressed: [], unmuted: [] };
+    }
     return this.guard(() => p.ingest(events, Date.now()));
   }
 
@@ -98,6 +118,75 @@ export class SqliteSignatureStore implements SignatureStore {
   /** Counts per UTC hour, oldest first, including the hour that contains `sinceMs`. */
   async hourlyCounts(signatureId: string, sinceMs: number): Promise<HourlyCount[]> {
     return this.guard(() => this.ready().hours.all(signatureId, hourStart(sinceMs)));
+  }
+
+  async resolve(signatureId: string, options: { at: number; inVersion?: string }): Promise<Signature> {
+    return this.guard(() => this.flow().resolve(signatureId, options.at, options.inVersion));
+  }
+
+  async mute(signatureId: string, mute: Mute): Promise<Signature> {
+    return this.guard(() => this.flow().mute(signatureId, mute));
+  }
+
+  async unmute(signatureId: string, at: number): Promise<Signature> {
+    return this.guard(() => this.flow().unmute(signatureId, at));
+  }
+
+  async expireMutes(now: number): Promise<string[]> {
+    return this.guard(() => this.flow().expireMutes(now));
+  }
+
+  async listTriageCandidates(seenSinceMs: number, now: number, limit: number): Promise<TriageCandidate[]> {
+    return this.guard(() => this.flow().triageCandidates(seenSinceMs, now, limit));
+  }
+
+  async recordTriage(signatureId: string, decision: TriageDecision): Promise<void> {
+    this.guard(() => this.flow().recordTriage(signatureId, decision));
+  }
+
+  async listTriageHistory(signatureId: string, limit = 20): Promise<TriageDecision[]> {
+    return this.guard(() => this.flow().triageHistory(signatureId, limit));
+  }
+
+  async claimInvestigation(workerId: string, now: number, leaseMs: number): Promise<InvestigationClaim | undefined> {
+    return this.guard(() => this.flow().claim(workerId, now, leaseMs));
+  }
+
+  async renewInvestigation(signatureId: string, workerId: string, leaseUntil: number): Promise<boolean> {
+    return this.guard(() => this.flow().renew(signatureId, workerId, leaseUntil));
+  }
+
+  async completeInvestigation(signatureId: string, workerId: string, diagnosis: Diagnosis): Promise<Signature> {
+    return this.guard(() => this.flow().complete(signatureId, workerId, diagnosis, Date.now()));
+  }
+
+  async failInvestigation(signatureId: string, workerId: string, failure: InvestigationFailure): Promise<void> {
+    this.guard(() => this.flow().fail(signatureId, workerId, failure));
+  }
+
+  async enqueueNotification(item: {
+    signatureId: string;
+    kind: NotificationKind;
+    key: string;
+    at: number;
+  }): Promise<boolean> {
+    return this.guard(() => this.flow().enqueue(item.signatureId, item.kind, item.key, item.at));
+  }
+
+  async claimNotifications(now: number, leaseMs: number, limit: number): Promise<PendingNotification[]> {
+    return this.guard(() => this.flow().claimNotifications(now, leaseMs, limit));
+  }
+
+  async finishNotification(id: number): Promise<void> {
+    this.guard(() => this.flow().finishNotification(id));
+  }
+
+  async deferNotification(id: number, retry: { nextAttemptAt: number; error: string }): Promise<void> {
+    this.guard(() => this.flow().deferNotification(id, retry.nextAttemptAt, retry.error));
+  }
+
+  async countPendingNotifications(): Promise<number> {
+    return this.guard(() => this.flow().countPendingNotifications());
   }
 
   async setStatus(signatureId: string, to: SignatureStatus): Promise<Signature> {
@@ -190,6 +279,11 @@ export class SqliteSignatureStore implements SignatureStore {
       throw new RoundsError('ROUNDS_STORE_UNAVAILABLE', `the SQLite store at "${this.path}" is not open`);
     }
     return this.prepared;
+  }
+
+  private flow(): SqliteWorkflow {
+    this.ready();
+    return this.workflow!;
   }
 
   /** Turns lock contention and I/O failures into a retryable domain error; everything else passes through. */

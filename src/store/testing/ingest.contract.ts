@@ -43,6 +43,8 @@ export function ingestCases(test: ContractTest, ctx: ContractContext): void {
       duplicates: 0,
       accepted: 0,
       sampledTraceIds: [],
+      regressed: [],
+      unmuted: [],
     });
     expect(await ctx.store.countSignatures()).toBe(0);
   });
@@ -81,7 +83,15 @@ export function ingestCases(test: ContractTest, ctx: ContractContext): void {
     await ctx.store.ingest(first);
 
     const again = await ctx.store.ingest(first);
-    expect(again).toEqual({ created: [], updated: [], duplicates: 4, accepted: 0, sampledTraceIds: [] });
+    expect(again).toEqual({
+      created: [],
+      updated: [],
+      duplicates: 4,
+      accepted: 0,
+      sampledTraceIds: [],
+      regressed: [],
+      unmuted: [],
+    });
 
     const mixed = await ctx.store.ingest([...first, fingerprinted({ signature: 'a', timestamp: T0 + HOUR })]);
     expect(mixed).toMatchObject({ created: [], updated: [idOf('a')], duplicates: 4, accepted: 1 });

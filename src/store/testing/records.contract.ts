@@ -59,11 +59,12 @@ export function recordCases(test: ContractTest, ctx: ContractContext): void {
     });
   });
 
-  test('ingest counts a resolved signature without changing its status', async () => {
+  test('ingest counts a late occurrence from before the resolve without reopening it', async () => {
     await ctx.store.ingest([fingerprinted({ signature: 'a' })]);
-    await ctx.store.setStatus(idOf('a'), 'resolved');
-    const result = await ctx.store.ingest([fingerprinted({ signature: 'a', timestamp: T0 + HOUR })]);
+    await ctx.store.resolve(idOf('a'), { at: T0 + HOUR });
+    const result = await ctx.store.ingest([fingerprinted({ signature: 'a', timestamp: T0 + HOUR - 1 })]);
     expect(result.updated).toEqual([idOf('a')]);
+    expect(result.regressed).toEqual([]);
     expect(await ctx.store.getSignature(idOf('a'))).toMatchObject({ status: 'resolved', occurrenceCount: 2 });
   });
 
