@@ -1,10 +1,12 @@
 /** @module The composition root: configuration in, wired adapters out, started and stopped in order. */
 import type { EnvConfig } from './config/index.js';
+import { selectDiagnosisEngine } from './diagnosis/select-engine.js';
 import { RoundsError } from './domain/index.js';
 import { Fingerprinter } from './fingerprint/index.js';
 import { FanOutNotifier } from './notify/fan-out.js';
 import { GithubIssueNotifier } from './notify/github/index.js';
 import { MarkdownNotifier } from './notify/markdown.js';
+import type { TraceUrl } from './notify/report.js';
 import { StdoutNotifier } from './notify/stdout.js';
 import type { Logger } from './observability/logger.js';
 import { IngestPipeline } from './pipeline/ingest.js';
@@ -12,6 +14,11 @@ import type { EventSource, Notifier, SignatureStore } from './ports/index.js';
 import { otlpReceiverConfig } from './sources/otlp/config.js';
 import { OtlpReceiver } from './sources/otlp/receiver.js';
 import { SqliteSignatureStore } from './store/sqlite/sqlite-signature-store.js';
+import { InvestigationWorker } from './workflow/investigation-worker.js';
+import { channelTakes, defaultMinConfidence } from './workflow/notification-policy.js';
+import { OutboxDispatcher } from './workflow/outbox-dispatcher.js';
+import { TriagePass } from './workflow/triage-pass.js';
+import { WorkflowLoops } from './workflow/workflow-loops.js';
 
 export interface AppOptions {
   config: Readonly<EnvConfig>;
@@ -50,8 +57,23 @@ export function createFingerprinter(config: Readonly<EnvConfig>): Fingerprinter 
   });
 }
 
-function createNotifier(options: AppOptions, store: SignatureStore): Notifier {
+/** TRACE_URL_TEMPLATE, else the trace page of the configured Jaeger or SigNoz UI; undefined when neither is known. */
+export function traceUrlFor(config: Readonly<EnvConfig>): TraceUrl | undefined {
+  const template =
+    config.TRACE_URL_TEMPLATE ??
+    (config.TELEMETRY_BACKEND === 'jaeger' && config.JAEGER_API_URL
+      ? `${config.JAEGER_API_URL}/trace/{traceId}`
+      : undefined) ??
+    (config.TELEMETRY_BACKEND === 'signoz' && config.SIGNOZ_API_URL
+      ? `${config.SIGNOZ_API_URL}/trace/{traceId}`
+      : undefined);
+  if (template === undefined) return undefined;
+  return (traceId) => template.replaceAll('{traceId}', encodeURIComponent(traceId));
+}
+
+function createChannels(options: AppOptions, store: SignatureStore): Notifier[] {
   const { config } = options;
+  const traceUrl = traceUrlFor(config);
   const notifiers: Notifier[] = [];
   for (const backend of config.NOTIFICATION_BACKEND) {
     if (backend === 'stdout') {
@@ -59,7 +81,9 @@ function createNotifier(options: AppOptions, store: SignatureStore): Notifier {
         new StdoutNotifier({ format: options.config.LOG_FORMAT, ...(options.stdout ? { out: options.stdout } : {}) }),
       );
     } else if (backend === 'markdown') {
-      notifiers.push(new MarkdownNotifier({ outputDir: config.NOTIFICATION_OUTPUT_DIR }));
+      notifiers.push(
+        new MarkdownNotifier({ outputDir: config.NOTIFICATION_OUTPUT_DIR, ...(traceUrl ? { traceUrl } : {}) }),
+      );
     } else {
       // loadConfig's cross-checks already demand both; this guards callers that build a config by hand.
       if (config.GITHUB_TOKEN === undefined || config.GITHUB_REPO === undefined) {
@@ -74,6 +98,7 @@ function createNotifier(options: AppOptions, store: SignatureStore): Notifier {
           repo: config.GITHUB_REPO,
           apiUrl: config.GITHUB_API_URL,
           labels: config.GITHUB_LABELS,
+          traceUrl,
           // The issue number lives in the store, so a restart edits the same issue instead of opening another.
           store,
           logger: options.logger,
@@ -81,7 +106,7 @@ function createNotifier(options: AppOptions, store: SignatureStore): Notifier {
       );
     }
   }
-  return notifiers.length === 1 && notifiers[0] !== undefined ? notifiers[0] : new FanOutNotifier(notifiers);
+  return notifiers;
 }
 
 function createSources(config: Readonly<EnvConfig>, logger: Logger): EventSource[] {
@@ -99,13 +124,55 @@ function createSources(config: Readonly<EnvConfig>, logger: Logger): EventSource
   return sources;
 }
 
+function createLoops(
+  config: Readonly<EnvConfig>,
+  logger: Logger,
+  store: SignatureStore,
+  engine: ReturnType<typeof selectDiagnosisEngine>,
+  channels: readonly Notifier[],
+): WorkflowLoops {
+  const cooldownMs = config.TRIAGE_COOLDOWN_HOURS * HOUR_MS;
+  const policy = { minConfidence: config.NOTIFY_MIN_CONFIDENCE ?? defaultMinConfidence(engine.name) };
+  const outbox = new OutboxDispatcher({ store, channels, policy, logger });
+  const triage = new TriagePass({
+    store,
+    logger,
+    policy: { minOccurrences: config.TRIAGE_MIN_OCCURRENCES, cooldownMs, maxAttempts: config.DIAGNOSIS_MAX_ATTEMPTS },
+  });
+  let loops: WorkflowLoops | undefined;
+  const worker = new InvestigationWorker({
+    store,
+    engine,
+    logger,
+    concurrency: config.DIAGNOSIS_CONCURRENCY,
+    timeoutMs: config.DIAGNOSIS_TIMEOUT_SECONDS * 1000,
+    maxAttempts: config.DIAGNOSIS_MAX_ATTEMPTS,
+    retryBaseMs: config.DIAGNOSIS_RETRY_BASE_SECONDS * 1000,
+    retryMaxMs: Math.max(config.DIAGNOSIS_RETRY_BASE_SECONDS * 1000, cooldownMs),
+    onDiagnosed: () => loops?.deliver(),
+  });
+  loops = new WorkflowLoops({
+    triage,
+    worker,
+    outbox,
+    logger,
+    triageIntervalMs: config.TRIAGE_INTERVAL_SECONDS * 1000,
+  });
+  return loops;
+}
+
 /** Builds every component up front, so a configuration that cannot work fails before anything starts. */
 export function createApp(options: AppOptions): RoundsApp {
   const { config, logger } = options;
   const store = createStore(config);
-  const notifier = createNotifier(options, store);
+  const channels = createChannels(options, store);
   const sources = createSources(config, logger);
+  const engine = selectDiagnosisEngine(config, logger);
+  // New signatures are announced straight after their batch commits, on the channels that show them; every other
+  // report goes through the durable outbox.
+  const notifier = new FanOutNotifier(channels.filter((c) => channelTakes(c.name, 'new_signature')));
   const pipeline = new IngestPipeline({ store, fingerprinter: createFingerprinter(config), notifier, logger });
+  const loops = config.RUN_MODE === 'daemon' ? createLoops(config, logger, store, engine, channels) : undefined;
   const started: { stop(): Promise<void> }[] = [];
   let pruneTimer: NodeJS.Timeout | undefined;
 
@@ -149,6 +216,14 @@ export function createApp(options: AppOptions): RoundsApp {
         }
         if (sources.length === 0) {
           logger.info({ component: 'sources' }, 'no telemetry source configured (TELEMETRY_BACKEND=none)');
+        }
+        if (loops) {
+          loops.start();
+          started.push(loops);
+          logger.info(
+            { component: 'workflow', engine: engine.name, concurrency: config.DIAGNOSIS_CONCURRENCY },
+            'triage, diagnosis and report delivery started',
+          );
         }
         pruneTimer = setInterval(() => void pruneSeenEvents(), HOUR_MS);
         pruneTimer.unref();

@@ -128,6 +128,7 @@ export const TELEMETRY_BACKENDS = ['none', 'signoz', 'jaeger', 'grafana_stack'] 
 export const STORE_BACKENDS = ['sqlite', 'postgresql'] as const;
 export const DIAGNOSIS_BACKENDS = ['auto', 'claude_code', 'anthropic', 'openai', 'offline'] as const;
 export const NOTIFICATION_BACKENDS = ['stdout', 'markdown', 'github_issue'] as const;
+export const CONFIDENCES = ['low', 'medium', 'high'] as const;
 
 /** Keys are the environment variable names: the names in the deployment guide are a contract. */
 export const envSchema = z.object({
@@ -173,7 +174,19 @@ export const envSchema = z.object({
   FINGERPRINT_IN_APP_INCLUDE: patterns,
   FINGERPRINT_IN_APP_EXCLUDE: patterns,
 
+  TRIAGE_MIN_OCCURRENCES: positiveInt(3),
+  TRIAGE_COOLDOWN_HOURS: nonNegativeNumber(24),
+  // How often the daemon decides which signatures to diagnose and claims work from the queue.
+  TRIAGE_INTERVAL_SECONDS: positiveInt(15),
+
   DIAGNOSIS_BACKEND: choice(DIAGNOSIS_BACKENDS, 'auto'),
+  DIAGNOSIS_CONCURRENCY: positiveInt(1),
+  DIAGNOSIS_TIMEOUT_SECONDS: positiveInt(300),
+  DIAGNOSIS_MAX_ATTEMPTS: positiveInt(5),
+  // First retry after a failed diagnosis; doubles per further failure, capped at the triage cooldown.
+  DIAGNOSIS_RETRY_BASE_SECONDS: positiveInt(60),
+  DIAGNOSIS_MAX_CONTEXT_TOKENS: positiveInt(60_000),
+  CODEBASE_PATH: z.string().default('.'),
   ANTHROPIC_API_KEY: optionalText,
   CLAUDE_MODEL: z.string().default('claude-opus'),
   CLAUDE_CODE_BUDGET_USD: nonNegativeNumber(2),
@@ -186,6 +199,19 @@ export const envSchema = z.object({
 
   NOTIFICATION_BACKEND: list(NOTIFICATION_BACKENDS, 'stdout'),
   NOTIFICATION_OUTPUT_DIR: z.string().default('./reports'),
+  // Unset: medium, or low when the offline engine is the one diagnosing (so a user with no LLM still gets reports).
+  NOTIFY_MIN_CONFIDENCE: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const value = raw.trim().toLowerCase();
+      if ((CONFIDENCES as readonly string[]).includes(value)) return value as (typeof CONFIDENCES)[number];
+      ctx.addIssue({ code: 'custom', message: `expected one of ${CONFIDENCES.join(', ')}` });
+      return z.NEVER;
+    }),
+  // A link to one trace in the telemetry UI, `{traceId}` standing for the id; derived from the backend's URL if unset.
+  TRACE_URL_TEMPLATE: optionalText,
   GITHUB_TOKEN: optionalText,
   GITHUB_REPO: optionalText,
   GITHUB_API_URL: optionalUrl,

@@ -57,6 +57,8 @@ export interface InvestigationFailure {
   readonly nextAttemptAt: number;
   /** Take it off the queue (attempts exhausted); triage may queue it again after the cooldown. */
   readonly giveUp: boolean;
+  /** False when the attempt was cut short by a shutdown rather than failing: the claim is released, not counted. */
+  readonly countsAsAttempt?: boolean;
 }
 
 /** A report waiting in the outbox, claimed by one dispatcher until `claimedUntil`. */

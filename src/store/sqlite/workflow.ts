@@ -88,7 +88,7 @@ export class SqliteWorkflow {
         last_error = NULL, last_failure_at = NULL, next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
       fail: `UPDATE signatures SET
         status = CASE WHEN status = 'investigating' THEN coalesce(status_before_claim, 'new') ELSE status END,
-        claimed_by = NULL, lease_until = NULL, status_before_claim = NULL, attempts = attempts + 1,
+        claimed_by = NULL, lease_until = NULL, status_before_claim = NULL, attempts = attempts + ?,
         last_error = ?, last_failure_at = ?, next_attempt_at = ?, queued = CASE WHEN ? THEN 0 ELSE queued END,
         updated_at = ? WHERE id = ?`,
       enqueue: `INSERT INTO notification_outbox (signature_id, kind, key, created_at, next_attempt_at)
@@ -214,8 +214,8 @@ export class SqliteWorkflow {
     this.immediate(() => {
       const claim = this.get<ClaimRow>('claimOf', id);
       if (claim?.claimed_by !== workerId) return;
-      const { error, at, nextAttemptAt, giveUp } = failure;
-      this.run('fail', error, at, nextAttemptAt, giveUp ? 1 : 0, at, id);
+      const { error, at, nextAttemptAt, giveUp, countsAsAttempt = true } = failure;
+      this.run('fail', countsAsAttempt ? 1 : 0, error, at, nextAttemptAt, giveUp ? 1 : 0, at, id);
     });
   }
 
