@@ -15,7 +15,7 @@ import { otlpReceiverConfig } from './sources/otlp/config.js';
 import { OtlpReceiver } from './sources/otlp/receiver.js';
 import { SqliteSignatureStore } from './store/sqlite/sqlite-signature-store.js';
 import { InvestigationWorker } from './workflow/investigation-worker.js';
-import { channelTakes, defaultMinConfidence } from './workflow/notification-policy.js';
+import { anyChannelTakes, channelTakes, defaultMinConfidence } from './workflow/notification-policy.js';
 import { OutboxDispatcher } from './workflow/outbox-dispatcher.js';
 import { TriagePass } from './workflow/triage-pass.js';
 import { WorkflowLoops } from './workflow/workflow-loops.js';
@@ -134,9 +134,14 @@ function createLoops(
   const cooldownMs = config.TRIAGE_COOLDOWN_HOURS * HOUR_MS;
   const policy = { minConfidence: config.NOTIFY_MIN_CONFIDENCE ?? defaultMinConfidence(engine.name) };
   const outbox = new OutboxDispatcher({ store, channels, policy, logger });
+  const takesUpdates = anyChannelTakes(
+    channels.map((c) => c.name),
+    'update',
+  );
   const triage = new TriagePass({
     store,
     logger,
+    ...(takesUpdates ? { refreshIntervalMs: 15 * 60_000 } : {}),
     policy: { minOccurrences: config.TRIAGE_MIN_OCCURRENCES, cooldownMs, maxAttempts: config.DIAGNOSIS_MAX_ATTEMPTS },
   });
   let loops: WorkflowLoops | undefined;

@@ -14,6 +14,7 @@ export const HEADLINES: Readonly<Record<NotificationKind, string>> = {
   diagnosis: 'Diagnosis',
   regression: 'Regression',
   resolved: 'Resolved',
+  update: 'Still occurring',
 };
 
 // Bounds keep a report readable and under GitHub's 65536-character body limit whatever the telemetry holds.

@@ -12,6 +12,7 @@ const HEADLINES: Record<Notification['kind'], string> = {
   diagnosis: 'Diagnosis',
   regression: 'Regression',
   resolved: 'Resolved',
+  update: 'Still occurring',
 };
 
 export class StdoutNotifier implements Notifier {

@@ -1,8 +1,11 @@
 /** @module Notifier: a place Rounds reports what it learned (stdout, markdown files, GitHub issues). */
 import type { ErrorEvent, Signature } from '../domain/index.js';
 
-/** `resolved` lets a channel that keeps state (a GitHub issue) close what it opened. */
-export type NotificationKind = 'new_signature' | 'diagnosis' | 'regression' | 'resolved';
+/**
+ * `resolved` lets a channel that keeps state (a GitHub issue) close what it opened; `update` refreshes such state
+ * (occurrence count, last seen) and never creates anything.
+ */
+export type NotificationKind = 'new_signature' | 'diagnosis' | 'regression' | 'resolved' | 'update';
 
 export interface Notification {
   readonly kind: NotificationKind;

@@ -38,11 +38,16 @@ export function decideReport(kind: NotificationKind, signature: Signature, polic
 const CHANNEL_KINDS: Readonly<Record<string, readonly NotificationKind[]>> = {
   stdout: ['new_signature', 'diagnosis', 'regression', 'resolved'],
   markdown: ['diagnosis', 'regression'],
-  github_issue: ['diagnosis', 'regression', 'resolved'],
+  github_issue: ['diagnosis', 'regression', 'resolved', 'update'],
 };
 
 export function channelTakes(channel: string, kind: NotificationKind): boolean {
   return (CHANNEL_KINDS[channel] ?? ['diagnosis', 'regression']).includes(kind);
+}
+
+/** Kinds some channel takes; a report no channel takes is not worth queueing. */
+export function anyChannelTakes(channels: readonly string[], kind: NotificationKind): boolean {
+  return channels.some((channel) => channelTakes(channel, kind));
 }
 
 /** The default when NOTIFY_MIN_CONFIDENCE is unset: the offline engine only ever says `low`. */

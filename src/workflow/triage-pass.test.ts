@@ -31,7 +31,7 @@ describe('TriagePass', () => {
     await store.addDiagnosis(idOf('done'), diagnosis({ diagnosedAt: T0 + 1000 }));
 
     const pass = new TriagePass({ store, policy: POLICY, logger, now: () => T0 + HOUR });
-    expect(await pass.run()).toEqual({ examined: 4, queued: 1, unmuted: 0 });
+    expect(await pass.run()).toEqual({ examined: 4, queued: 1, unmuted: 0, updates: 0 });
     const reason = async (label: string) => (await store.getSignature(idOf(label)))?.triage?.reason;
     expect(await reason('ready')).toBe('new');
     expect(await reason('rare')).toBe('below_min_occurrences');
@@ -80,5 +80,31 @@ describe('WorkflowLoops', () => {
     await loops.stop();
     expect(errors.filter((m) => m.startsWith('triage failed')).length).toBeGreaterThan(1);
     expect(errors.filter((m) => m.startsWith('delivering reports failed')).length).toBeGreaterThan(1);
+  });
+});
+
+describe('TriagePass updates', () => {
+  it('queues one update per interval for a reported signature that keeps occurring', async () => {
+    const store = new SqliteSignatureStore({ path: ':memory:' });
+    await store.open();
+    try {
+      await store.ingest(series(3, { signature: 'hot', start: T0 }));
+      await store.ingest(series(3, { signature: 'unreported', start: T0 }));
+      await store.addDiagnosis(idOf('hot'), diagnosis());
+      let now = T0 + 60_000;
+      const pass = new TriagePass({ store, policy: POLICY, logger, now: () => now, refreshIntervalMs: 15 * 60_000 });
+      expect((await pass.run()).updates).toBe(1);
+      now += 60_000;
+      await store.ingest(series(1, { signature: 'hot', start: now - 1000 }));
+      // Same interval: already queued.
+      expect((await pass.run()).updates).toBe(0);
+      now += 15 * 60_000;
+      await store.ingest(series(1, { signature: 'hot', start: now - 1000 }));
+      expect((await pass.run()).updates).toBe(1);
+      const kinds = (await store.claimNotifications(now, 1000, 10)).map((n) => `${n.kind}:${n.signatureId}`);
+      expect(kinds).toEqual([`update:${idOf('hot')}`, `update:${idOf('hot')}`]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 /** @module One triage pass: ends expired mutes, then decides for each recently active signature whether it is queued. */
-import { type TriagePolicy, triage } from '../domain/index.js';
+import { type Signature, type TriagePolicy, triage } from '../domain/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { SignatureStore } from '../ports/index.js';
 
@@ -7,6 +7,11 @@ export interface TriagePassOptions {
   readonly store: SignatureStore;
   readonly policy: TriagePolicy;
   readonly logger: Logger;
+  /**
+   * When set, a recurring signature that has been reported gets an `update` report at most once per interval
+   * (a GitHub issue's occurrence count and last seen). Unset when no channel takes updates.
+   */
+  readonly refreshIntervalMs?: number;
   /** Signatures examined per pass at most, most recently seen first. */
   readonly batchSize?: number;
   readonly now?: () => number;
@@ -16,6 +21,7 @@ export interface TriageSummary {
   readonly examined: number;
   readonly queued: number;
   readonly unmuted: number;
+  readonly updates: number;
 }
 
 /** Overlap between passes, so an occurrence counted while the previous pass ran is never missed. */
@@ -40,7 +46,9 @@ export class TriagePass {
       this.lastRunAt === undefined ? now - Math.max(policy.cooldownMs, DAY_MS) : this.lastRunAt - OVERLAP_MS;
     const candidates = await store.listTriageCandidates(since, now, batchSize);
     let queued = 0;
+    let updates = 0;
     for (const { signature, facts } of candidates) {
+      if (await this.queueUpdate(signature, since, now)) updates++;
       const decision = triage(signature, facts, policy, now);
       await store.recordTriage(signature.id, decision);
       if (decision.queued) queued++;
@@ -49,6 +57,15 @@ export class TriagePass {
       }
     }
     this.lastRunAt = now;
-    return { examined: candidates.length, queued, unmuted: unmuted.length };
+    return { examined: candidates.length, queued, unmuted: unmuted.length, updates };
+  }
+
+  private async queueUpdate(signature: Signature, since: number, now: number): Promise<boolean> {
+    const interval = this.options.refreshIntervalMs;
+    if (interval === undefined || signature.lastSeen < since) return false;
+    if (signature.status === 'muted' || signature.status === 'resolved') return false;
+    if (signature.diagnosis === undefined && signature.status !== 'regressed') return false;
+    const key = String(Math.floor(now / interval));
+    return this.options.store.enqueueNotification({ signatureId: signature.id, kind: 'update', key, at: now });
   }
 }

@@ -392,8 +392,9 @@ describe('GithubIssueNotifier against a GitHub-speaking server', () => {
     expect(issue.state_reason).toBe('completed');
     expect(issue.comments.map((c) => c.body)).toEqual([expect.stringContaining('**Resolved** in Rounds')]);
 
-    await occur(1, SIGNATURE, T0 + 86_400_000);
-    const regressed = await store.setStatus(SIGNATURE_ID, 'regressed');
+    // A new occurrence of a resolved signature regresses it in the store.
+    const regressed = await occur(1, SIGNATURE, T0 + 86_400_000);
+    expect(regressed.status).toBe('regressed');
     const samples = await store.listSamples(SIGNATURE_ID);
     await gh.notify({ kind: 'regression', signature: regressed, samples });
     issue = github.only();
@@ -416,6 +417,17 @@ describe('GithubIssueNotifier against a GitHub-speaking server', () => {
     await notifier().notify({ kind: 'resolved', signature: resolved });
     expect(github.issues.size).toBe(0);
     expect(github.requests).toHaveLength(0);
+  });
+
+  it('an update refreshes an existing issue in place and never opens one', async () => {
+    await notifier().notify({ kind: 'update', signature: await occur(2) });
+    expect(github.issues.size).toBe(0);
+
+    await store.addDiagnosis(SIGNATURE_ID, diagnosis());
+    await notifier().notify({ kind: 'diagnosis', signature: (await store.getSignature(SIGNATURE_ID))! });
+    await notifier().notify({ kind: 'update', signature: await occur(10, SIGNATURE, T0 + 7_200_000) });
+    expect(github.only().body).toContain('- **Occurrences:** 12');
+    expect(github.count('POST', ISSUES)).toBe(1);
   });
 
   it('adopts the issue a crash left behind (created, number never stored) instead of opening a second', async () => {

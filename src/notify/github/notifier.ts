@@ -89,6 +89,13 @@ export class GithubIssueNotifier implements Notifier {
       case 'diagnosis':
         await this.upsert(notification);
         return;
+      case 'update': {
+        // Counts and last-seen only: an update never opens an issue that no report asked for.
+        const known = await this.knownIssue(signature.id);
+        if (known.number === undefined) return;
+        await this.client.updateIssue(known.number, this.content(notification));
+        return;
+      }
       case 'regression': {
         const issue = await this.upsert(notification, { state: 'open', stateReason: 'reopened' });
         await this.commentOnce(signature, issue, `comment:regression:${signature.lastSeen}`, () =>
