@@ -7,10 +7,12 @@ import { FanOutNotifier } from './notify/fan-out.js';
 import { GithubIssueNotifier } from './notify/github/index.js';
 import { MarkdownNotifier } from './notify/markdown.js';
 import type { TraceUrl } from './notify/report.js';
+import { setSafeTextRedactor } from './notify/safe-text.js';
 import { StdoutNotifier } from './notify/stdout.js';
 import type { Logger } from './observability/logger.js';
 import { IngestPipeline } from './pipeline/ingest.js';
 import type { EventSource, Notifier, SignatureStore } from './ports/index.js';
+import { Redactor } from './redaction/index.js';
 import { otlpReceiverConfig } from './sources/otlp/config.js';
 import { OtlpReceiver } from './sources/otlp/receiver.js';
 import { SqliteSignatureStore } from './store/sqlite/sqlite-signature-store.js';
@@ -169,6 +171,8 @@ function createLoops(
 /** Builds every component up front, so a configuration that cannot work fails before anything starts. */
 export function createApp(options: AppOptions): RoundsApp {
   const { config, logger } = options;
+  // Process-wide: every report renderer and prompt builder redacts through it.
+  setSafeTextRedactor(new Redactor({ extraPatterns: config.REDACTION_EXTRA_PATTERNS }));
   const store = createStore(config);
   const channels = createChannels(options, store);
   const sources = createSources(config, logger);

@@ -81,6 +81,16 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/^invalid configuration \(4 problems\)/);
   });
 
+  it('takes extra redaction patterns one per line and names a broken one', () => {
+    const ok = loadConfig({ env: { REDACTION_EXTRA_PATTERNS: 'acme-[0-9]{6}\n(?i)internal,token-\\w+' }, readEnvFile: false });
+    expect(ok.values.REDACTION_EXTRA_PATTERNS).toEqual(['acme-[0-9]{6}', '(?i)internal,token-\\w+']);
+    const error = captureError(() =>
+      loadConfig({ env: { REDACTION_EXTRA_PATTERNS: 'fine-[a-z]+\n(unclosed' }, readEnvFile: false }),
+    );
+    expect(error.problems.map((p) => p.variable)).toEqual(['REDACTION_EXTRA_PATTERNS']);
+    expect(error.message).toContain('(unclosed');
+  });
+
   it('checks combinations and masks secrets in the report', () => {
     const error = captureError(() =>
       loadConfig({

@@ -1,5 +1,6 @@
 /** @module The configuration schema: every environment variable Rounds reads, its default and what it accepts. */
 import { z } from 'zod';
+import { checkExtraPatterns, parseExtraPatterns } from '../redaction/index.js';
 
 const positiveInt = (fallback: number) =>
   z
@@ -209,6 +210,15 @@ export const envSchema = z.object({
       if ((CONFIDENCES as readonly string[]).includes(value)) return value as (typeof CONFIDENCES)[number];
       ctx.addIssue({ code: 'custom', message: `expected one of ${CONFIDENCES.join(', ')}` });
       return z.NEVER;
+    }),
+  // Extra redaction patterns, one regular expression per line (regexes contain commas); see docs/redaction.md.
+  REDACTION_EXTRA_PATTERNS: z
+    .string()
+    .default('')
+    .transform((raw, ctx) => {
+      const patterns = parseExtraPatterns(raw);
+      for (const problem of checkExtraPatterns(patterns)) ctx.addIssue({ code: 'custom', message: problem });
+      return patterns;
     }),
   // A link to one trace in the telemetry UI, `{traceId}` standing for the id; derived from the backend's URL if unset.
   TRACE_URL_TEMPLATE: optionalText,

@@ -223,3 +223,37 @@ describe('renderSafeText', () => {
     expect(renderSafeText('a\n\tb\u0007c', 'plain')).toBe('a b c');
   });
 });
+
+describe('markdown reports are redacted', () => {
+  // Assembled at run time, so the source holds no whole token for secret scanners to flag.
+  const token = ['gh', 'p_', 'k3Xw9QzL', 'm2Vb7RtY', 'p4Nc8HsD', 'f6Jg1Ae5', 'uT0o'].join('');
+
+  it('never writes a GitHub token from the message, frames, versions or diagnosis to the file', async () => {
+    const dir = tempDir();
+    const leaky: Signature = {
+      ...signature,
+      messageTemplate: `HttpError: Bad credentials for token ${token}`,
+      versions: [`1.4.2+${token}`],
+      frames: [{ function: 'push', file: `/srv/app/${token}/git.py`, line: 3, inApp: true }],
+      diagnosis: {
+        ...signature.diagnosis!,
+        rootCause: `The request sends ${token}, which was revoked.`,
+        evidence: [{ description: `401 for ${token}`, reference: `Authorization: Bearer ${token}` }],
+        suggestedFix: `Rotate ${token}.`,
+      },
+    };
+    const path = await new MarkdownNotifier({ outputDir: dir, now: () => NOW }).write({
+      kind: 'diagnosis',
+      signature: leaky,
+      samples: [sample('4bf92f3577b34da6a3ce929d0e0e4736')],
+    });
+    const report = readFileSync(path, 'utf8');
+    expect(report).not.toContain(token);
+    expect(report).not.toContain(token.slice(4, 20));
+    expect(report).toContain('> `HttpError: Bad credentials for token [REDACTED:github_token]`');
+    expect(report).toContain('The request sends \\[REDACTED:github\\_token\\], which was revoked.');
+    // Ids the reader needs are kept.
+    expect(report).toContain('`4bf92f3577b34da6a3ce929d0e0e4736`');
+    expect(report).toContain('`sig_0123456789abcdef`');
+  });
+});

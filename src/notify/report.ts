@@ -4,7 +4,7 @@
  */
 import type { Diagnosis, ErrorEvent, Signature, StackFrame } from '../domain/index.js';
 import type { NotificationKind } from '../ports/index.js';
-import { renderSafeText } from './safe-text.js';
+import { redactText, renderSafeText } from './safe-text.js';
 
 /** Turns a trace id into a link to the telemetry backend's trace view, when one is configured. */
 export type TraceUrl = (traceId: string) => string | undefined;
@@ -145,7 +145,9 @@ function numbered(frames: readonly StackFrame[]): string[] {
 }
 
 /** One value (a message, a version) never crowds out the rest of the report. */
-export function clip(value: string, max = MAX_VALUE_CHARS): string {
+export function clip(raw: string, max = MAX_VALUE_CHARS): string {
+  // Redact before cutting: a token cut in half no longer matches any rule, and its first half would leak.
+  const value = redactText(raw);
   const chars = Array.from(value);
   return chars.length <= max ? value : `${chars.slice(0, max - 1).join('')}…`;
 }

@@ -2,11 +2,41 @@
  * @module renderSafeText: the single hook every piece of telemetry- or model-derived text goes through before it
  * lands in a report (markdown file, GitHub issue or comment).
  *
- * Today it ONLY neutralises markdown/HTML injection: error messages, frames, attributes and even the diagnosis (a
- * model can be steered by the text it reads) are untrusted, and must not become HTML, links, images, headings or
- * @-mentions in a rendered report. It does NOT redact secrets yet: redaction is a later issue and belongs here, so
- * that no report renderer has to change when it lands. Keep every untrusted string flowing through this function.
+ * It first redacts secrets (tokens, keys, passwords, emails: see docs/redaction.md), then neutralises
+ * markdown/HTML injection: error messages, frames, attributes and even the diagnosis (a model can be steered by the
+ * text it reads, and may quote a secret back) are untrusted, and must neither leak credentials nor become HTML,
+ * links, images, headings or @-mentions in a rendered report. Keep every untrusted string flowing through this
+ * function: it is what lets no report renderer know about redaction.
  */
+import { Redactor } from '../redaction/index.js';
+
+/*
+ * The redactor is module state with a setter rather than a parameter: renderSafeText has a score of callers across
+ * three renderers, and threading a redactor through all of them (and every notifier's options) is churn in which
+ * one forgotten argument silently skips the operator's patterns. Redaction policy is process-wide configuration,
+ * set once at startup; until then the built-in rules apply, so there is never a moment without redaction.
+ */
+let redactor = new Redactor();
+
+/**
+ * Makes every later renderSafeText call use `next` (built from REDACTION_EXTRA_PATTERNS at startup). Returns the
+ * redactor it replaces, so a test can put it back.
+ */
+export function setSafeTextRedactor(next: Redactor): Redactor {
+  const previous = redactor;
+  redactor = next;
+  return previous;
+}
+
+/** Redaction alone, for text that is cut or shaped before renderSafeText sees it (a cut could hide half a token). */
+export function redactText(raw: string): string {
+  return redactor.redact(raw).text;
+}
+
+/** Every string in a JSON-like value redacted, for structured output (stdout JSON lines). */
+export function redactStructured<T>(value: T): T {
+  return redactor.redactValue(value).value;
+}
 
 /**
  * - `code`: one line inside an inline code span (identifiers, messages, paths): shown verbatim, never rendered.
@@ -16,7 +46,9 @@
  */
 export type SafeTextContext = 'code' | 'cell' | 'prose' | 'plain';
 
-export function renderSafeText(text: string, context: SafeTextContext): string {
+export function renderSafeText(raw: string, context: SafeTextContext): string {
+  // Before any reshaping: a private key spans lines, and escaping would split what the rules look for.
+  const text = redactor.redact(raw).text;
   switch (context) {
     case 'plain':
       return oneLine(text);

@@ -81,3 +81,20 @@ describe('FanOutNotifier', () => {
     expect(out.text()).toContain(signature.id);
   });
 });
+
+describe('StdoutNotifier redaction', () => {
+  const leaky: Signature = {
+    ...signature,
+    messageTemplate: 'login failed for admin@acme-corp.com with password=hunter2',
+  };
+
+  it('redacts secrets in the readable block and in the JSON line', async () => {
+    for (const format of ['pretty', 'json'] as const) {
+      const out = capture();
+      await new StdoutNotifier({ format, out: out.stream }).notify({ kind: 'new_signature', signature: leaky });
+      expect(out.text()).not.toContain('hunter2');
+      expect(out.text()).not.toContain('admin@acme-corp.com');
+      expect(out.text()).toContain('[REDACTED:email]');
+    }
+  });
+});

