@@ -20,4 +20,22 @@ export interface Diagnosis {
   costUsd: number;
   /** Milliseconds since the Unix epoch. */
   diagnosedAt: number;
+  /** What the citation check found: references it could not verify lower the confidence one level. */
+  citations?: CitationCheck;
+  /** Facts about how the diagnosis was made that a reader should know (budget fallback, trimmed evidence). */
+  notes?: string[];
+}
+
+export interface CitationCheck {
+  /** File:line, span and trace references that were checked. */
+  checked: number;
+  /** The references among them that do not exist in the codebase or the telemetry. */
+  unverified: string[];
+}
+
+const LOWER: Readonly<Record<Confidence, Confidence>> = { high: 'medium', medium: 'low', low: 'low' };
+
+/** One confidence level down; `low` stays `low`. */
+export function lowerConfidence(confidence: Confidence): Confidence {
+  return LOWER[confidence];
 }
