@@ -82,7 +82,10 @@ describe('loadConfig', () => {
   });
 
   it('takes extra redaction patterns one per line and names a broken one', () => {
-    const ok = loadConfig({ env: { REDACTION_EXTRA_PATTERNS: 'acme-[0-9]{6}\n(?i)internal,token-\\w+' }, readEnvFile: false });
+    const ok = loadConfig({
+      env: { REDACTION_EXTRA_PATTERNS: 'acme-[0-9]{6}\n(?i)internal,token-\\w+' },
+      readEnvFile: false,
+    });
     expect(ok.values.REDACTION_EXTRA_PATTERNS).toEqual(['acme-[0-9]{6}', '(?i)internal,token-\\w+']);
     const error = captureError(() =>
       loadConfig({ env: { REDACTION_EXTRA_PATTERNS: 'fine-[a-z]+\n(unclosed' }, readEnvFile: false }),
