@@ -172,11 +172,12 @@ function createLoops(
 export function createApp(options: AppOptions): RoundsApp {
   const { config, logger } = options;
   // Process-wide: every report renderer and prompt builder redacts through it.
-  setSafeTextRedactor(new Redactor({ extraPatterns: config.REDACTION_EXTRA_PATTERNS }));
+  const redactor = new Redactor({ extraPatterns: config.REDACTION_EXTRA_PATTERNS });
+  setSafeTextRedactor(redactor);
   const store = createStore(config);
   const channels = createChannels(options, store);
   const sources = createSources(config, logger);
-  const engine = selectDiagnosisEngine(config, logger);
+  const engine = selectDiagnosisEngine(config, { store, logger, redact: (text) => redactor.redact(text).text });
   // New signatures are announced straight after their batch commits, on the channels that show them; every other
   // report goes through the durable outbox.
   const notifier = new FanOutNotifier(channels.filter((c) => channelTakes(c.name, 'new_signature')));

@@ -1,4 +1,5 @@
 /** @module Cross-variable rules: combinations that parse one by one but cannot work together. */
+import { parsePriceOverrides } from '../diagnosis/pricing.js';
 import type { EnvConfig } from './schema.js';
 
 export interface Problem {
@@ -32,6 +33,13 @@ export function crossCheck(config: EnvConfig): Problem[] {
       'OPENAI_API_KEY',
       'DIAGNOSIS_BACKEND=openai talks to the OpenAI API (no OPENAI_BASE_URL)',
     );
+  }
+  if (config.DIAGNOSIS_PRICES !== undefined) {
+    try {
+      parsePriceOverrides(config.DIAGNOSIS_PRICES);
+    } catch (error) {
+      problems.push({ variable: 'DIAGNOSIS_PRICES', expected: (error as Error).message });
+    }
   }
   if (config.NOTIFICATION_BACKEND.includes('github_issue')) {
     need(config.GITHUB_TOKEN, 'GITHUB_TOKEN', 'NOTIFICATION_BACKEND includes github_issue');

@@ -189,6 +189,8 @@ export const envSchema = z.object({
   DIAGNOSIS_MAX_CONTEXT_TOKENS: positiveInt(60_000),
   CODEBASE_PATH: z.string().default('.'),
   ANTHROPIC_API_KEY: optionalText,
+  // A proxy or gateway in front of the Anthropic API (used by both the anthropic and claude_code engines).
+  ANTHROPIC_BASE_URL: optionalUrl,
   CLAUDE_MODEL: z.string().default('claude-opus'),
   CLAUDE_CODE_BUDGET_USD: nonNegativeNumber(2),
   ANTHROPIC_BUDGET_USD: nonNegativeNumber(2),
@@ -197,6 +199,8 @@ export const envSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_BUDGET_USD: nonNegativeNumber(2),
   DAILY_BUDGET_LIMIT: nonNegativeNumber(100),
+  // Prices per million tokens overriding the built-in table, as JSON: {"my-model": {"input": 1, "output": 2}}.
+  DIAGNOSIS_PRICES: optionalText,
 
   NOTIFICATION_BACKEND: list(NOTIFICATION_BACKENDS, 'stdout'),
   NOTIFICATION_OUTPUT_DIR: z.string().default('./reports'),
