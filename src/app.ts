@@ -16,7 +16,7 @@ import { Redactor } from './redaction/index.js';
 import { otlpReceiverConfig } from './sources/otlp/config.js';
 import { OtlpReceiver } from './sources/otlp/receiver.js';
 import { SqliteSignatureStore } from './store/sqlite/sqlite-signature-store.js';
-import { InvestigationWorker } from './workflow/investigation-worker.js';
+import { type InvestigationOutcome, InvestigationWorker } from './workflow/investigation-worker.js';
 import { anyChannelTakes, channelTakes, defaultMinConfidence } from './workflow/notification-policy.js';
 import { OutboxDispatcher } from './workflow/outbox-dispatcher.js';
 import { TriagePass } from './workflow/triage-pass.js';
@@ -32,6 +32,13 @@ export interface AppOptions {
 export interface RoundsApp {
   readonly store: SignatureStore;
   readonly pipeline: IngestPipeline;
+  /** The engine diagnoses go to (behind the daily budget and the citation check). */
+  readonly engineName: string;
+  /**
+   * Diagnoses one signature now through the same lease, budget and citation checks as the daemon, then delivers
+   * the reports it queued. Needs start() first.
+   */
+  diagnoseNow(signatureId: string): Promise<InvestigationOutcome>;
   start(): Promise<void>;
   /** Safe before start() and safe to repeat. */
   stop(): Promise<void>;
@@ -132,7 +139,7 @@ function createLoops(
   store: SignatureStore,
   engine: ReturnType<typeof selectDiagnosisEngine>,
   channels: readonly Notifier[],
-): WorkflowLoops {
+): { loops: WorkflowLoops; worker: InvestigationWorker; outbox: OutboxDispatcher } {
   const cooldownMs = config.TRIAGE_COOLDOWN_HOURS * HOUR_MS;
   const policy = { minConfidence: config.NOTIFY_MIN_CONFIDENCE ?? defaultMinConfidence(engine.name) };
   const outbox = new OutboxDispatcher({ store, channels, policy, logger });
@@ -165,7 +172,7 @@ function createLoops(
     logger,
     triageIntervalMs: config.TRIAGE_INTERVAL_SECONDS * 1000,
   });
-  return loops;
+  return { loops, worker, outbox };
 }
 
 /** Builds every component up front, so a configuration that cannot work fails before anything starts. */
@@ -182,7 +189,9 @@ export function createApp(options: AppOptions): RoundsApp {
   // report goes through the durable outbox.
   const notifier = new FanOutNotifier(channels.filter((c) => channelTakes(c.name, 'new_signature')));
   const pipeline = new IngestPipeline({ store, fingerprinter: createFingerprinter(config), notifier, logger });
-  const loops = config.RUN_MODE === 'daemon' ? createLoops(config, logger, store, engine, channels) : undefined;
+  const workflow = createLoops(config, logger, store, engine, channels);
+  // Only the daemon runs the rounds; other modes diagnose on request (diagnoseNow).
+  const loops = config.RUN_MODE === 'daemon' ? workflow.loops : undefined;
   const started: { stop(): Promise<void> }[] = [];
   let pruneTimer: NodeJS.Timeout | undefined;
 
@@ -214,6 +223,12 @@ export function createApp(options: AppOptions): RoundsApp {
   return {
     store,
     pipeline,
+    engineName: engine.name,
+    async diagnoseNow(signatureId) {
+      const outcome = await workflow.worker.investigateNow(signatureId);
+      await workflow.outbox.runOnce();
+      return outcome;
+    },
     async start() {
       try {
         await store.open();

@@ -66,6 +66,13 @@ export function renderDetail({ signature: s, triageHistory, diagnoses, notificat
     for (const item of current.evidence.slice(0, 10))
       lines.push(`  - ${item.description}${item.reference ? ` [${item.reference}]` : ''}`);
     lines.push(`  suggested fix: ${current.suggestedFix}`);
+    if (current.citations) {
+      const { checked, unverified } = current.citations;
+      lines.push(
+        `  citations: ${checked} checked${unverified.length ? `, not found: ${unverified.join(', ')}` : ', all found'}`,
+      );
+    }
+    for (const note of current.notes ?? []) lines.push(`  note: ${note}`);
     if (diagnoses.length > 1) lines.push(`  (${diagnoses.length - 1} earlier diagnosis(es); --json shows them)`);
   }
   lines.push('', 'Reports');

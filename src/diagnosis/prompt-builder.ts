@@ -3,11 +3,14 @@
  * fenced and fitted to the context budget. The codebase index is built once and refreshed every few minutes, so a
  * deploy that changes the code is picked up without a restart.
  */
+
+import type { Attributes, ErrorEvent, TraceSnapshot } from '../domain/index.js';
 import type { Logger } from '../observability/logger.js';
-import type { InvestigationContext } from '../ports/index.js';
+import type { InvestigationContext, SignatureStore } from '../ports/index.js';
 import {
   assembleEvidence,
   type CodebaseAccess,
+  type CorrelatedLog,
   type EvidenceStore,
   loadEvidenceInputs,
   openCodebase,
@@ -15,7 +18,7 @@ import {
 } from './context/index.js';
 
 export interface PromptBuilderOptions {
-  readonly store: EvidenceStore;
+  readonly store: EvidenceStore & Pick<SignatureStore, 'listSamplesInTraces'>;
   readonly codebasePath: string;
   readonly maxContextTokens: number;
   readonly redact: (text: string) => string;
@@ -58,10 +61,13 @@ export class DiagnosisPromptBuilder {
       loadEvidenceInputs(this.options.store, context.signature),
       this.codebaseAccess(),
     ]);
+    const samples = inputs.samples.length > 0 ? inputs.samples : context.samples;
     const bundle = await assembleEvidence({
       signature: context.signature,
-      samples: inputs.samples.length > 0 ? inputs.samples : context.samples,
+      samples,
       traces: inputs.traces,
+      logs: await this.relatedErrors(samples),
+      baseline: baselineOf(inputs.traces, samples),
       similar: inputs.similar,
       notes: [...inputs.notes, ...(codebase ? [] : [`the codebase at ${this.options.codebasePath} could not be read`])],
       ...(codebase ? { codebase } : {}),
@@ -78,4 +84,44 @@ export class DiagnosisPromptBuilder {
     }
     return { system: prompt.system, user: prompt.user };
   }
+
+  /** Errors and exception logs of other signatures in the same traces: what else failed in those requests. */
+  private async relatedErrors(samples: readonly ErrorEvent[]): Promise<CorrelatedLog[]> {
+    const traceIds = [...new Set(samples.map((s) => s.traceId).filter((id): id is string => id !== undefined))];
+    if (traceIds.length === 0) return [];
+    const own = new Set(samples.map((s) => s.eventId));
+    try {
+      const related = await this.options.store.listSamplesInTraces(traceIds, 50);
+      return related
+        .filter((event) => !own.has(event.eventId))
+        .map((event) => ({
+          timestamp: event.timestamp,
+          body: `${event.errorType}: ${event.message}`,
+          severity: 'ERROR',
+          service: event.service,
+          ...(event.traceId ? { traceId: event.traceId } : {}),
+          ...(event.spanId ? { spanId: event.spanId } : {}),
+        }));
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'could not read related errors; the prompt goes without them');
+      return [];
+    }
+  }
+}
+
+/**
+ * The baseline for attribute contrast: spans of the same operations that did not fail, from the stored traces of
+ * the samples. Only what those traces hold; a receiver-wide baseline would need every span, which is not kept.
+ */
+export function baselineOf(traces: readonly TraceSnapshot[], samples: readonly ErrorEvent[]): Attributes[] {
+  const operations = new Set(samples.map((s) => s.operation).filter((o): o is string => o !== undefined));
+  const errorSpans = new Set(samples.map((s) => s.spanId).filter((id): id is string => id !== undefined));
+  const baseline: Attributes[] = [];
+  for (const trace of traces) {
+    for (const span of trace.spans) {
+      if (span.statusCode === 2 || errorSpans.has(span.spanId) || !operations.has(span.name)) continue;
+      baseline.push({ ...span.attributes, 'service.name': span.service });
+    }
+  }
+  return baseline;
 }

@@ -128,6 +128,8 @@ export interface SignatureStore {
   /** Most recent sample events of a signature, newest first. */
   listSamples(signatureId: string, limit?: number): Promise<ErrorEvent[]>;
   hourlyCounts(signatureId: string, sinceMs: number): Promise<HourlyCount[]>;
+  /** Sample events of any signature in these traces, newest first: what else went wrong in the same requests. */
+  listSamplesInTraces(traceIds: readonly string[], limit: number): Promise<ErrorEvent[]>;
 
   /**
    * Resolves a signature (from any status but `resolved`), optionally in a release: later occurrences from that
@@ -153,6 +155,16 @@ export interface SignatureStore {
    * expired lease counts as free), moving it to `investigating`. Undefined when there is none.
    */
   claimInvestigation(workerId: string, now: number, leaseMs: number): Promise<InvestigationClaim | undefined>;
+  /**
+   * Claims one signature now, queued or not (`rounds diagnose`): undefined when another worker holds a live lease
+   * on it; throws ROUNDS_ILLEGAL_TRANSITION when it is muted or resolved, ROUNDS_NOT_FOUND when unknown.
+   */
+  claimSignature(
+    signatureId: string,
+    workerId: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<InvestigationClaim | undefined>;
   /** Extends a lease the worker still holds; false when it lost it (expired and taken by another). */
   renewInvestigation(signatureId: string, workerId: string, leaseUntil: number): Promise<boolean>;
   /**

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { RoundsError } from '../domain/index.js';
+import { RoundsError, type Signature } from '../domain/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { DiagnosisEngine, InvestigationClaim, SignatureStore } from '../ports/index.js';
 
@@ -28,6 +28,8 @@ export interface InvestigationWorkerOptions {
   readonly workerId?: string;
   readonly now?: () => number;
 }
+
+export type InvestigationOutcome = { ok: true; signature: Signature } | { ok: false; error: Error };
 
 /** Margin past the engine timeout before a claim can be taken over: the time to store the result. */
 const LEASE_MARGIN_MS = 60_000;
@@ -60,15 +62,28 @@ export class InvestigationWorker {
       const claim = await this.options.store.claimInvestigation(this.workerId, this.now(), this.leaseMs);
       if (!claim) break;
       const abort = new AbortController();
-      const done = this.investigate(claim, abort.signal).finally(() => {
-        this.running.delete(claim.signature.id);
-        // A freed slot takes the next queued signature now rather than at the next triage round.
-        if (!this.stopping) this.fill().catch((error: unknown) => this.logger.error({ err: error }, 'claiming failed'));
-      });
+      const done = this.investigate(claim, abort.signal)
+        .then(() => undefined)
+        .finally(() => {
+          this.running.delete(claim.signature.id);
+          // A freed slot takes the next queued signature now rather than at the next triage round.
+          if (!this.stopping)
+            this.fill().catch((error: unknown) => this.logger.error({ err: error }, 'claiming failed'));
+        });
       this.running.set(claim.signature.id, { abort, done });
       started.push(claim.signature.id);
     }
     return started;
+  }
+
+  /**
+   * Diagnoses one signature now, queued or not (`rounds diagnose`), with the same lease, timeout and failure
+   * accounting as the daemon. Rejects with the engine's error so the caller can show it.
+   */
+  async investigateNow(signatureId: string): Promise<InvestigationOutcome> {
+    const claim = await this.options.store.claimSignature(signatureId, this.workerId, this.now(), this.leaseMs);
+    if (!claim) return { ok: false, error: new Error(`${signatureId} is being diagnosed by another worker right now`) };
+    return this.investigate(claim, new AbortController().signal);
   }
 
   /** Resolves when every diagnosis in progress has finished. */
@@ -83,7 +98,7 @@ export class InvestigationWorker {
     await this.idle();
   }
 
-  private async investigate(claim: InvestigationClaim, shutdown: AbortSignal): Promise<void> {
+  private async investigate(claim: InvestigationClaim, shutdown: AbortSignal): Promise<InvestigationOutcome> {
     const { store, engine } = this.options;
     const id = claim.signature.id;
     const log = this.logger.child({ signatureId: id, attempt: claim.attempts + 1 });
@@ -102,16 +117,18 @@ export class InvestigationWorker {
           giveUp: false,
           countsAsAttempt: false,
         });
-        return;
+        return { ok: false, error: new Error(skip) };
       }
       log.info({ engine: engine.name, priority: claim.signature.triage?.priority }, 'diagnosis started');
       const samples = await store.listSamples(id, this.options.samplesPerDiagnosis ?? 5);
       const diagnosis = await raceAbort(engine.diagnose({ signature: claim.signature, samples }, signal), signal);
-      await store.completeInvestigation(id, this.workerId, diagnosis);
+      const signature = await store.completeInvestigation(id, this.workerId, diagnosis);
       log.info({ confidence: diagnosis.confidence, costUsd: diagnosis.costUsd }, 'diagnosis stored');
       this.options.onDiagnosed?.(id);
+      return { ok: true, signature };
     } catch (error) {
       await this.recordFailure(claim, error, shutdown.aborted, timeout.aborted, log);
+      return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
     } finally {
       clearInterval(renewal);
     }

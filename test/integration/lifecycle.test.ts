@@ -27,6 +27,9 @@ const TRACE = [
   "KeyError: 'u-1'",
 ].join('\n');
 
+/** oclif wraps error messages to the terminal width and prefixes lines with ›. */
+const flat = (text: string) => text.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ');
+
 let nextEvent = 0;
 function event(version: string, at: number): ErrorEvent {
   nextEvent++;
@@ -164,4 +167,61 @@ describe('the daemon diagnoses and reports on its own', () => {
     expect(await waitForExit(second.child)).toBe(0);
     expect(second.output().stdout).not.toContain('"report":"diagnosis"');
   }, 40_000);
+});
+
+describe('rounds diagnose', () => {
+  it('diagnoses one signature now, refuses a muted one, and never races a live claim', async () => {
+    const dir = workDir();
+    const db = join(dir, 'rounds.db');
+    const env = { STORE_SQLITE_PATH: db, DIAGNOSIS_BACKEND: 'offline', LOG_FORMAT: 'json' };
+    const id = await ingest(db, [event('1.0.0', Date.now() - 1000)]);
+
+    const text = await runCli(['diagnose', id], { cwd: dir, env });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`${id}  diagnosed`);
+    expect(text.stdout).toMatch(/low confidence · offline/);
+    expect(text.stdout).toContain('users.py');
+    expect(text.stderr).toContain('"msg":"diagnosing"');
+
+    const json = JSON.parse((await runCli(['diagnose', id, '--json'], { cwd: dir, env })).stdout);
+    expect(json.diagnosis.engine).toBe('offline');
+
+    // Another worker holds a live lease on it.
+    const store = new SqliteSignatureStore({ path: db });
+    await store.open();
+    await store.claimSignature(id, 'daemon-elsewhere', Date.now(), 600_000);
+    await store.close();
+    const busy = await runCli(['diagnose', id], { cwd: dir, env });
+    expect(busy.code).toBe(1);
+    expect(flat(busy.stderr)).toContain('being diagnosed by another worker');
+
+    const other = await ingest(db, [{ ...event('1.0.0', Date.now()), errorType: 'ValueError', message: 'bad' }]);
+    await runCli(['mute', other], { cwd: dir, env });
+    const refused = await runCli(['diagnose', other], { cwd: dir, env });
+    expect(refused.code).toBe(4);
+    expect(flat(refused.stderr)).toContain('unmute or reopen it first');
+    expect((await runCli(['diagnose', 'sig_0000000000000000'], { cwd: dir, env })).code).toBe(3);
+  }, 60_000);
+
+  it('checks the daily budget on the CLI path too: spent means offline, with a note, and no LLM call', async () => {
+    const dir = workDir();
+    const db = join(dir, 'rounds.db');
+    const id = await ingest(db, [event('1.0.0', Date.now() - 1000)]);
+    const store = new SqliteSignatureStore({ path: db });
+    await store.open();
+    await store.recordCost({ engine: 'openai', model: 'gpt-4', costUsd: 5, outcome: 'ok', at: Date.now() });
+    await store.close();
+    // Nothing listens there: any LLM call would fail the command.
+    const env = {
+      STORE_SQLITE_PATH: db,
+      DIAGNOSIS_BACKEND: 'openai',
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+      DAILY_BUDGET_LIMIT: '5',
+    };
+    const result = await runCli(['diagnose', id, '--json'], { cwd: dir, env });
+    expect(result.code).toBe(0);
+    const signature = JSON.parse(result.stdout);
+    expect(signature.diagnosis.engine).toBe('offline');
+    expect(signature.diagnosis.notes.join(' ')).toContain('daily budget is spent');
+  }, 30_000);
 });

@@ -152,6 +152,19 @@ export class SqliteSignatureStore implements SignatureStore {
     return this.guard(() => this.flow().claim(workerId, now, leaseMs));
   }
 
+  async claimSignature(
+    signatureId: string,
+    workerId: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<InvestigationClaim | undefined> {
+    return this.guard(() => this.flow().claimOne(signatureId, workerId, now, leaseMs));
+  }
+
+  async listSamplesInTraces(traceIds: readonly string[], limit: number): Promise<ErrorEvent[]> {
+    return this.guard(() => this.flow().samplesInTraces(traceIds, limit));
+  }
+
   async renewInvestigation(signatureId: string, workerId: string, leaseUntil: number): Promise<boolean> {
     return this.guard(() => this.flow().renew(signatureId, workerId, leaseUntil));
   }

@@ -4,7 +4,7 @@
  * serialise on the write lock before they read what they are about to change (no double claim).
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { Diagnosis, Mute, Signature, SignatureStatus, TriageDecision } from '../../domain/index.js';
+import type { Diagnosis, ErrorEvent, Mute, Signature, SignatureStatus, TriageDecision } from '../../domain/index.js';
 import { RoundsError, transition } from '../../domain/index.js';
 import type {
   InvestigationClaim,
@@ -12,7 +12,7 @@ import type {
   PendingNotification,
   TriageCandidate,
 } from '../../ports/index.js';
-import { hourStart } from './rows.js';
+import { hourStart, parseEvent } from './rows.js';
 import type { Prepared } from './statements.js';
 
 const HOUR_MS = 3_600_000;
@@ -82,6 +82,10 @@ export class SqliteWorkflow {
         status_before_claim = CASE WHEN status = 'investigating' THEN status_before_claim ELSE status END,
         status = 'investigating', claimed_by = ?, lease_until = ? WHERE id = ?`,
       claimOf: 'SELECT claimed_by, status FROM signatures WHERE id = ?',
+      claimable: `SELECT id, attempts FROM signatures WHERE id = @id
+        AND (claimed_by IS NULL OR lease_until <= @now)`,
+      inTraces: `SELECT event FROM sample_events WHERE trace_id IN (SELECT value FROM json_each(?))
+        ORDER BY timestamp DESC, id DESC LIMIT ?`,
       renew: 'UPDATE signatures SET lease_until = ? WHERE id = ? AND claimed_by = ?',
       complete: `UPDATE signatures SET status = CASE WHEN status = 'investigating' THEN 'diagnosed' ELSE status END,
         claimed_by = NULL, lease_until = NULL, status_before_claim = NULL, queued = 0, attempts = 0,
@@ -187,6 +191,23 @@ export class SqliteWorkflow {
       this.run('claim', workerId, leaseUntil, next.id);
       return { signature: this.p.require(next.id), workerId, leaseUntil, attempts: next.attempts };
     });
+  }
+
+  claimOne(id: string, workerId: string, now: number, leaseMs: number): InvestigationClaim | undefined {
+    return this.immediate(() => {
+      const status = this.p.require(id).status;
+      if (status !== 'investigating') transition(status, 'investigating');
+      const row = this.get<QueueRow>('claimable', { id, now });
+      if (!row) return undefined;
+      const leaseUntil = now + leaseMs;
+      this.run('claim', workerId, leaseUntil, id);
+      return { signature: this.p.require(id), workerId, leaseUntil, attempts: row.attempts };
+    });
+  }
+
+  samplesInTraces(traceIds: readonly string[], limit: number): ErrorEvent[] {
+    if (traceIds.length === 0) return [];
+    return this.all<{ event: string }>('inTraces', JSON.stringify(traceIds), limit).map((row) => parseEvent(row.event));
   }
 
   renew(id: string, workerId: string, leaseUntil: number): boolean {

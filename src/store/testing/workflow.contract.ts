@@ -231,4 +231,33 @@ export function workflowCases(test: ContractTest, ctx: ContractContext): void {
     await ctx.store.finishNotification(retried!.id);
     expect(await ctx.store.countPendingNotifications()).toBe(0);
   });
+
+  test('claims one named signature unless a live lease holds it, and refuses muted or resolved ones', async () => {
+    await ctx.store.ingest([fingerprinted({ signature: 'a' }), fingerprinted({ signature: 'm' })]);
+    const claim = await ctx.store.claimSignature(idOf('a'), 'cli', T0, MINUTE);
+    expect(claim).toMatchObject({ workerId: 'cli', signature: { status: 'investigating' } });
+    expect(await ctx.store.claimSignature(idOf('a'), 'daemon', T0 + 1, MINUTE)).toBeUndefined();
+    expect(await ctx.store.claimSignature(idOf('a'), 'daemon', T0 + MINUTE, MINUTE)).toMatchObject({
+      workerId: 'daemon',
+    });
+    await ctx.store.mute(idOf('m'), { mutedAt: T0 });
+    await expect(ctx.store.claimSignature(idOf('m'), 'cli', T0, MINUTE)).rejects.toMatchObject({
+      code: 'ROUNDS_ILLEGAL_TRANSITION',
+    });
+    await expect(ctx.store.claimSignature('sig_0000000000000000', 'cli', T0, MINUTE)).rejects.toMatchObject({
+      code: 'ROUNDS_NOT_FOUND',
+    });
+  });
+
+  test('finds the samples of every signature in given traces', async () => {
+    const shared = 'aaaabbbbccccddddeeeeffff00001111';
+    await ctx.store.ingest([
+      fingerprinted({ signature: 'a', traceId: shared, timestamp: T0 }),
+      fingerprinted({ signature: 'b', traceId: shared, timestamp: T0 + 1000 }),
+      fingerprinted({ signature: 'c', traceId: '9999bbbbccccddddeeeeffff00001111', timestamp: T0 }),
+    ]);
+    const found = await ctx.store.listSamplesInTraces([shared], 10);
+    expect(found.map((e) => e.timestamp)).toEqual([T0 + 1000, T0]);
+    expect(await ctx.store.listSamplesInTraces([], 10)).toEqual([]);
+  });
 }
