@@ -62,7 +62,15 @@ export function selectDiagnosisEngine(config: Readonly<EnvConfig>, deps: EngineD
   const timeoutMs = config.DIAGNOSIS_TIMEOUT_SECONDS * 1000;
   const prices = parsePriceOverrides(config.DIAGNOSIS_PRICES);
   const warn = (message: string) => logger.warn({ component: 'diagnosis' }, message);
-  const tools = () => createCodeTools({ root: config.CODEBASE_PATH, redact: deps.redact });
+  // What the two tool-loop engines share; each adds its provider's key, model, endpoint and budget.
+  const loop = () => ({
+    tools: createCodeTools({ root: config.CODEBASE_PATH, redact: deps.redact }),
+    buildPrompt,
+    recordCost,
+    timeoutMs,
+    prices,
+    warn,
+  });
 
   let engine: DiagnosisEngine;
   switch (choice.engine) {
@@ -98,12 +106,7 @@ export function selectDiagnosisEngine(config: Readonly<EnvConfig>, deps: EngineD
         model: claudeModelFor('api', config.CLAUDE_MODEL),
         ...(config.ANTHROPIC_BASE_URL ? { baseURL: config.ANTHROPIC_BASE_URL } : {}),
         budgetUsd: config.ANTHROPIC_BUDGET_USD,
-        tools: tools(),
-        buildPrompt,
-        recordCost,
-        timeoutMs,
-        prices,
-        warn,
+        ...loop(),
       });
       break;
     case 'openai':
@@ -119,12 +122,7 @@ export function selectDiagnosisEngine(config: Readonly<EnvConfig>, deps: EngineD
         model: config.OPENAI_MODEL,
         ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
         budgetUsd: config.OPENAI_BUDGET_USD,
-        tools: tools(),
-        buildPrompt,
-        recordCost,
-        timeoutMs,
-        prices,
-        warn,
+        ...loop(),
       });
       break;
   }
