@@ -6,8 +6,8 @@ import { parseDuration, withStore } from '../store-access.js';
 
 export default class MuteCommand extends Command {
   static override summary = 'Mute a signature: no diagnosis and no reports until the mute ends.';
-  static override description = `A mute ends at --until / after --for, or after --occurrences further occurrences,
-whichever comes first; without either it lasts until \`rounds unmute\`. Occurrences are still counted.`;
+  static override description =
+    `A mute ends at --until / after --for, or after --occurrences further occurrences, whichever comes first; without either it lasts until \`rounds unmute\`. Occurrences are still counted.`;
   static override examples = [
     '<%= config.bin %> mute sig_4f2a9c1e8b7d6a50 --reason "known flaky upstream" --for 7d',
     '<%= config.bin %> mute sig_4f2a9c1e8b7d6a50 --occurrences 1000',

@@ -5,10 +5,8 @@ import { withStore } from '../store-access.js';
 
 export default class Resolve extends Command {
   static override summary = 'Mark a signature as fixed; occurrences after that reopen it as regressed.';
-  static override description = `With --in-version, only occurrences from that release or newer regress it: an older
-release still running somewhere (a straggling pod) does not. Versions that look like SemVer compare numerically;
-others (commit SHAs) compare by the order the signature first saw them. A GitHub issue for the signature is closed
-by the daemon when it delivers the queued report.`;
+  static override description =
+    `With --in-version, only occurrences from that release or newer regress it: an older release still running somewhere (a straggling pod) does not. Versions that look like SemVer compare numerically; others (commit SHAs) compare by the order the signature first saw them. A GitHub issue for the signature is closed by the daemon when it delivers the queued report.`;
   static override examples = [
     '<%= config.bin %> resolve sig_4f2a9c1e8b7d6a50',
     '<%= config.bin %> resolve sig_4f2a9c1e8b7d6a50 --in-version 1.4.2 --json',

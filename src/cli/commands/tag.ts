@@ -5,8 +5,8 @@ import { withStore } from '../store-access.js';
 
 export default class Tag extends Command {
   static override summary = 'Add or remove tags on a signature.';
-  static override description = `Tags are free text. Two mean something to triage: \`critical\` raises priority and
-reports every diagnosis whatever its confidence; \`flaky\` lowers priority.`;
+  static override description =
+    `Tags are free text. Two mean something to triage: \`critical\` raises priority and reports every diagnosis whatever its confidence; \`flaky\` lowers priority.`;
   static override examples = [
     '<%= config.bin %> tag sig_4f2a9c1e8b7d6a50 --add critical',
     '<%= config.bin %> tag sig_4f2a9c1e8b7d6a50 --remove flaky --add team:payments',
