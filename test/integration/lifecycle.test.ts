@@ -225,3 +225,72 @@ describe('rounds diagnose', () => {
     expect(signature.diagnosis.notes.join(' ')).toContain('daily budget is spent');
   }, 30_000);
 });
+
+describe('two daemons on one store', () => {
+  it('diagnose and report every signature exactly once between them', async () => {
+    const dir = workDir();
+    const db = join(dir, 'rounds.db');
+    const now = Date.now();
+    const store = new SqliteSignatureStore({ path: db });
+    await store.open();
+    const fingerprinter = createFingerprinter(loadConfig({ env: {}, readEnvFile: false }).values);
+    const ids: string[] = [];
+    for (let s = 0; s < 24; s++) {
+      const batch = [0, 1, 2].map((i) => ({
+        ...event('1.0.0', now - 10_000 + i),
+        errorType: `Error${s}`,
+        message: `failure number ${s}`,
+      }));
+      const result = await store.ingest(batch.map((e) => ({ event: e, fingerprint: fingerprinter.fingerprint(e) })));
+      ids.push(...result.created.map((c) => c.id));
+    }
+    await store.close();
+    expect(new Set(ids).size).toBe(24);
+
+    const reports = join(dir, 'reports');
+    const env = {
+      STORE_SQLITE_PATH: db,
+      OTLP_RECEIVER_ENABLED: 'false',
+      LOG_FORMAT: 'json',
+      NOTIFICATION_BACKEND: 'stdout,markdown',
+      NOTIFICATION_OUTPUT_DIR: reports,
+      TRIAGE_INTERVAL_SECONDS: '1',
+      DIAGNOSIS_CONCURRENCY: '4',
+    };
+    const daemons = await Promise.all(
+      [1, 2].map(() => startCli(['daemon'], { cwd: dir, env, ready: /rounds daemon running/ })),
+    );
+    const reportLines = () =>
+      daemons.flatMap((d) =>
+        d
+          .output()
+          .stdout.split('\n')
+          .filter((l) => l.includes('"report":"diagnosis"')),
+      );
+    try {
+      const deadline = Date.now() + 30_000;
+      while (reportLines().length < 24 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      // Give a double report, if there were one, the time to show up.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    } finally {
+      for (const d of daemons) d.child.kill('SIGTERM');
+    }
+    for (const d of daemons) expect(await waitForExit(d.child)).toBe(0);
+
+    const reported = reportLines().map((l) => (JSON.parse(l) as { signature: { id: string } }).signature.id);
+    expect(reported.sort()).toEqual([...ids].sort());
+    const check = new SqliteSignatureStore({ path: db });
+    await check.open();
+    try {
+      for (const id of ids) expect(await check.listDiagnoses(id)).toHaveLength(1);
+    } finally {
+      await check.close();
+    }
+    const files = readdirSync(reports, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.md'));
+    expect(files).toHaveLength(24);
+  }, 60_000);
+});
