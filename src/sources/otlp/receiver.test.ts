@@ -168,6 +168,44 @@ describe('OtlpReceiver and its sink', () => {
     expect(log()).toContain('SQLITE_FULL');
   });
 
+  it('stores requests that arrive during a commit together, and answers each only after that shared commit', async () => {
+    const { receiver } = receiverWith();
+    const sink = new FakeSink();
+    // Long enough that the three later requests are all decoded and waiting before the first commit ends.
+    sink.delayMs = 400;
+    await receiver.start(sink);
+    const port = receiver.ports().http!;
+    const first = postTraces(port);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const others = await Promise.all([postTraces(port), postTraces(port), grpcExport(receiver.ports().grpc!)]);
+    expect((await first).status).toBe(200);
+    expect(others.slice(0, 2).map((r) => (r as Response).status)).toEqual([200, 200]);
+    expect(others[2]).toBeUndefined();
+    // One call for the first request, one shared call for the three that arrived while it was being stored.
+    expect(sink.batches.map((batch) => batch.length)).toEqual([8, 24]);
+    expect(receiver.stats().http.errorEvents).toBe(24);
+  });
+
+  it('answers every request of a group with the retryable error when their shared commit fails', async () => {
+    const { receiver } = receiverWith();
+    const sink = new FakeSink();
+    // Long enough that the three later requests are all decoded and waiting before the first commit ends.
+    sink.delayMs = 400;
+    sink.fail = new Error('SQLITE_IOERR: disk I/O error');
+    await receiver.start(sink);
+    const port = receiver.ports().http!;
+    const first = postTraces(port);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [second, third, viaGrpc] = await Promise.all([
+      postTraces(port),
+      postTraces(port),
+      grpcExport(receiver.ports().grpc!),
+    ]);
+    expect([(await first).status, second.status, third.status]).toEqual([503, 503, 503]);
+    expect(viaGrpc?.code).toBe(grpc.status.UNAVAILABLE);
+    expect(receiver.stats().http.requests).toEqual({ accepted: 0, refused: 3 });
+  });
+
   it('finishes in-flight requests on stop, and refuses new connections', async () => {
     const { receiver } = receiverWith();
     const sink = new FakeSink();

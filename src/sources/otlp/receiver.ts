@@ -6,6 +6,7 @@ import { type Authorizer, bearerAuthorizer } from './auth.js';
 import type { OtlpReceiverConfig, OtlpTransport } from './config.js';
 import { decodeExportRequest, encodeExportResponse, encodeStatus } from './decode.js';
 import type { OtlpEncoding, OtlpSignal } from './decoded.js';
+import { GroupCommit } from './group-commit.js';
 import { OtlpGrpcServer } from './server-grpc.js';
 import { OtlpHttpServer } from './server-http.js';
 import { TraceSnapshotCapture } from './snapshot-capture.js';
@@ -64,6 +65,8 @@ export class OtlpReceiver implements EventSource {
       throw new Error('otlp receiver is already started');
     }
     this.stopping = undefined;
+    // Requests ready at about the same time share one sink.ingest, so one store transaction serves them all.
+    const commits = new GroupCommit((events) => sink.ingest(events));
     const save = sink.saveTraceSnapshots?.bind(sink);
     if (save !== undefined) {
       this.capture = new TraceSnapshotCapture({
@@ -77,7 +80,7 @@ export class OtlpReceiver implements EventSource {
     const { host } = this.config;
     try {
       for (const transport of this.config.protocols) {
-        const port = await this.startTransport(transport, sink);
+        const port = await this.startTransport(transport, commits);
         this.boundPorts[transport] = port;
         this.logger.info({ transport, host, port }, `otlp ${transport} listening on ${hostPort(host, port)}`);
       }
@@ -118,13 +121,13 @@ export class OtlpReceiver implements EventSource {
     return this.stopping;
   }
 
-  private async startTransport(transport: OtlpTransport, sink: EventSink): Promise<number> {
+  private async startTransport(transport: OtlpTransport, commits: GroupCommit): Promise<number> {
     const deps = {
       config: this.config,
       admission: this.admission,
       authorize: this.authorize,
       exportBody: (signal: OtlpSignal, encoding: OtlpEncoding, body: Buffer) =>
-        this.exportBody(transport, sink, signal, encoding, body),
+        this.exportBody(transport, commits, signal, encoding, body),
       responseBody: encodeExportResponse,
       statusBody: encodeStatus,
       onRefusal: (refusal: OtlpRefusal, signal: OtlpSignal | undefined) => this.refused(transport, refusal, signal),
@@ -142,7 +145,7 @@ export class OtlpReceiver implements EventSource {
   /** Decode, then store: resolves only once the sink has made the events durable. */
   private async exportBody(
     transport: OtlpTransport,
-    sink: EventSink,
+    commits: GroupCommit,
     signal: OtlpSignal,
     encoding: OtlpEncoding,
     body: Buffer,
@@ -152,7 +155,7 @@ export class OtlpReceiver implements EventSource {
     let summary: IngestSummary | undefined;
     try {
       // Batches with no errors (most of them) never touch the store.
-      if (decoded.events.length > 0) summary = await sink.ingest(decoded.events);
+      if (decoded.events.length > 0) summary = await commits.submit(decoded.events, body.byteLength);
     } catch (error) {
       counters.items.refused += decoded.itemCount;
       throw error;
