@@ -1,8 +1,9 @@
 /**
  * @module OTLP/protobuf export requests, decoded lazily: a wire-level walk reads only what decides whether a
- * span or log record is an error (status code, event names, severity, attribute keys); protobufjs decodes just
- * the items kept, plus their Resource and scope once, and their attributes are read with the wire reader. Most
- * spans are never decoded: the walk hands their locations to the trace buffer, which decodes a span only if its
+ * span or log record is an error (status code, event names, severity, attribute keys). Kept spans are then read
+ * field by field with the wire reader too ({@link readSpan}); protobufjs decodes kept log records and, once per
+ * resource and scope with kept items, their Resource and scope; attributes are always read with the wire reader.
+ * Most spans are never decoded: the walk hands their locations to the trace buffer, which decodes a span only if its
  * trace is ever assembled.
  */
 import type { Attributes, AttributeValue, ErrorEvent, TraceSpan } from '../../domain/index.js';
@@ -15,6 +16,7 @@ import {
   type OtlpLogRecord,
   type OtlpScope,
   type OtlpSpan,
+  type OtlpSpanEvent,
   type ResourceContext,
   resourceContext,
   SEVERITY_NUMBER_ERROR,
@@ -33,9 +35,7 @@ import {
   type PbInt64,
   type PbLogRecord,
   type PbResource,
-  type PbSpan,
   ResourceType,
-  SpanType,
 } from './proto.js';
 import { type BufferedSpans, type RecentTraceBuffer, SPAN_INDEX_BYTES, traceKeyFromBytes } from './trace-buffer.js';
 import { bytesEqual, bytesStartWith, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire.js';
@@ -193,26 +193,139 @@ function keyValues(list: PbAttributes): Attributes {
   return attributes;
 }
 
-function otlpSpan(span: PbSpan, withEvents: boolean): OtlpSpan {
-  return {
-    traceId: hex(span.traceId),
-    spanId: hex(span.spanId),
-    parentSpanId: hex(span.parentSpanId),
-    name: span.name,
-    kind: span.kind,
-    startTimeUnixNano: nanos(span.startTimeUnixNano),
-    endTimeUnixNano: nanos(span.endTimeUnixNano),
-    attributes: keyValues(span.attributes),
-    events: withEvents
-      ? span.events.map((event) => ({
-          name: event.name,
-          timeUnixNano: nanos(event.timeUnixNano),
-          attributes: keyValues(event.attributes),
-        }))
-      : [],
-    statusCode: span.status?.code ?? 0,
-    statusMessage: span.status?.message ?? '',
+/** Span, Span.Event and Status fields read by {@link readSpan} (field << 3 | wire type). */
+const SPAN = {
+  traceId: (1 << 3) | WIRE_LEN,
+  spanId: (2 << 3) | WIRE_LEN,
+  parentSpanId: (4 << 3) | WIRE_LEN,
+  name: (5 << 3) | WIRE_LEN,
+  kind: (6 << 3) | WIRE_VARINT,
+  start: (7 << 3) | WIRE_FIXED64,
+  end: (8 << 3) | WIRE_FIXED64,
+  attributes: (9 << 3) | WIRE_LEN,
+  events: (11 << 3) | WIRE_LEN,
+  status: (15 << 3) | WIRE_LEN,
+  eventTime: (1 << 3) | WIRE_FIXED64,
+  eventName: (2 << 3) | WIRE_LEN,
+  eventAttributes: (3 << 3) | WIRE_LEN,
+  statusMessage: (2 << 3) | WIRE_LEN,
+  statusCode: (3 << 3) | WIRE_VARINT,
+} as const;
+
+/** A length-delimited bytes field as lowercase hex ('' when empty), read straight from the request. */
+function hexField(reader: WireReader): string {
+  const end = reader.lengthEnd();
+  const value = end === reader.pos ? '' : reader.buf.toString('hex', reader.pos, end);
+  reader.pos = end;
+  return value;
+}
+
+/** A fixed64 as its exact decimal string, read without a Long (a double would round nanosecond timestamps). */
+function fixed64Nanos(reader: WireReader): string {
+  const at = reader.pos;
+  reader.skip(WIRE_FIXED64); // checks that the 8 bytes are there
+  const low = reader.buf.readUInt32LE(at);
+  const high = reader.buf.readUInt32LE(at + 4);
+  // Below 2^53 a double is exact; real timestamps (~1.8e18) are above it.
+  if (high < 0x200000) return String(high * 0x100000000 + low);
+  return ((BigInt(high) << 32n) | BigInt(low)).toString();
+}
+
+/** Reads attributes (repeated KeyValue) field by field into `into`. */
+function attributeField(reader: WireReader, into: Attributes): void {
+  const end = reader.lengthEnd();
+  keyValue(reader, end, 0, into);
+  reader.pos = end;
+}
+
+/**
+ * One Span read straight from the request bytes with the wire reader, for the spans that are kept (errors, and
+ * spans of an assembled trace). It replaces a protobufjs decode plus a second walk over every attribute: it
+ * allocates no message object, no Long per timestamp and no Buffer view per id and attribute. Scalars: the last
+ * occurrence wins; a field with an unexpected wire type is skipped, like an unknown field.
+ */
+function readSpan(body: Buffer, start: number, end: number, withEvents: boolean): OtlpSpan {
+  const reader = new WireReader(body, start, end);
+  const span: OtlpSpan = {
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    name: '',
+    kind: 0,
+    startTimeUnixNano: '0',
+    endTimeUnixNano: '0',
+    attributes: {},
+    events: [],
+    statusCode: 0,
+    statusMessage: '',
   };
+  while (reader.pos < end) {
+    const tag = reader.tag();
+    switch (tag) {
+      case SPAN.traceId:
+        span.traceId = hexField(reader);
+        break;
+      case SPAN.spanId:
+        span.spanId = hexField(reader);
+        break;
+      case SPAN.parentSpanId:
+        span.parentSpanId = hexField(reader);
+        break;
+      case SPAN.name:
+        span.name = reader.string();
+        break;
+      case SPAN.kind:
+        span.kind = reader.uint32() | 0; // an int32 enum
+        break;
+      case SPAN.start:
+        span.startTimeUnixNano = fixed64Nanos(reader);
+        break;
+      case SPAN.end:
+        span.endTimeUnixNano = fixed64Nanos(reader);
+        break;
+      case SPAN.attributes:
+        attributeField(reader, span.attributes);
+        break;
+      case SPAN.events:
+        if (withEvents) span.events.push(readSpanEvent(reader));
+        else reader.skip(WIRE_LEN);
+        break;
+      case SPAN.status:
+        readStatus(reader, span);
+        break;
+      default:
+        reader.skip(tag & 7);
+    }
+  }
+  return span;
+}
+
+function readSpanEvent(reader: WireReader): OtlpSpanEvent {
+  const outer = reader.enter();
+  const event: OtlpSpanEvent = { name: '', timeUnixNano: '0', attributes: {} };
+  while (!reader.atEnd()) {
+    const tag = reader.tag();
+    if (tag === SPAN.eventTime) event.timeUnixNano = fixed64Nanos(reader);
+    else if (tag === SPAN.eventName) event.name = reader.string();
+    else if (tag === SPAN.eventAttributes) attributeField(reader, event.attributes);
+    else reader.skip(tag & 7);
+  }
+  reader.leave(outer);
+  return event;
+}
+
+/** A repeated Status field replaces the earlier one as a whole, as a full decode does. */
+function readStatus(reader: WireReader, span: OtlpSpan): void {
+  const outer = reader.enter();
+  span.statusCode = 0;
+  span.statusMessage = '';
+  while (!reader.atEnd()) {
+    const tag = reader.tag();
+    if (tag === SPAN.statusCode) span.statusCode = reader.uint32() | 0;
+    else if (tag === SPAN.statusMessage) span.statusMessage = reader.string();
+    else reader.skip(tag & 7);
+  }
+  reader.leave(outer);
 }
 
 function otlpLogRecord(record: PbLogRecord): OtlpLogRecord {
@@ -268,8 +381,8 @@ class ProtobufSpans implements BufferedSpans {
       const traceStart = this.locations[at + 2]!;
       if (traceStart < 0 || this.body.toString('hex', traceStart, traceStart + TRACE_ID_BYTES) !== traceIdHex) continue;
       try {
-        const span = decodeMessage<PbSpan>(SpanType, this.body.subarray(this.locations[at]!, this.locations[at + 1]!));
-        spans.push(toTraceSpan(otlpSpan(span, false), this.service(this.locations[at + 3]!)));
+        const span = readSpan(this.body, this.locations[at]!, this.locations[at + 1]!, false);
+        spans.push(toTraceSpan(span, this.service(this.locations[at + 3]!)));
       } catch {
         // The walk accepted the span's framing, but its contents are malformed: leave it out of the trace.
       }
@@ -448,8 +561,8 @@ class TraceWalk {
         scopeAt = kept[i + 2]!;
         scope = decodeScope(body, scopeAt, kept[i + 3]!);
       }
-      const span = decodeMessage<PbSpan>(SpanType, body.subarray(kept[i]!, kept[i + 1]!));
-      for (const event of spanErrorEvents(otlpSpan(span, true), resource, scope)) this.events.push(event);
+      const span = readSpan(body, kept[i]!, kept[i + 1]!, true);
+      for (const event of spanErrorEvents(span, resource, scope)) this.events.push(event);
     }
   }
 }
