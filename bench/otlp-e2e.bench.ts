@@ -10,7 +10,10 @@
  * trace ids, so the store counts every error instead of deduping repeats (which would make the numbers lie), at
  * no cost to the daemon.
  *
- * Linux only (/proc). Set BENCH_CPU_PROF=<dir> to start the daemon with `--cpu-prof --cpu-prof-dir=<dir>`.
+ * Linux only (/proc). Set BENCH_CPU_PROF=<dir> to start the daemon with `--cpu-prof --cpu-prof-dir=<dir>`,
+ * BENCH_NODE_FLAGS="--flag …" to start it with more Node/V8 flags, and any OTLP_* or STORE_* variable to pass that
+ * setting on to it (for example OTLP_TRACE_BUFFER_BYTES), so settings can be compared without editing this file.
+ * BENCH_SCENARIOS=<regex> runs only the scenarios whose name matches (case-insensitive), e.g. "10% errors".
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -269,23 +272,34 @@ interface Daemon {
   stderrTail(): string;
 }
 
+/** Node flags and settings the caller asked for on top of the bench's own (see the module comment). */
+function daemonTweaks(): { flags: string[]; settings: [string, string][] } {
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  const settings = Object.entries(process.env).filter((entry): entry is [string, string] =>
+    /^(OTLP|STORE)_/.test(entry[0]),
+  );
+  return { flags, settings };
+}
+
 async function startDaemon(): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), 'rounds-otlp-bench-'));
   const db = join(dir, 'signatures.db');
   const profile = process.env.BENCH_CPU_PROF;
-  const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), BIN, 'daemon'];
+  const { flags, settings } = daemonTweaks();
+  const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), ...flags, BIN, 'daemon'];
   // Only these variables reach the daemon: no NODE_OPTIONS from tsx, no .env.rounds from the repo (cwd = dir).
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
-    OTLP_GRPC_PORT: '0',
-    OTLP_HTTP_PORT: '0',
     OTLP_MAX_INFLIGHT_REQUESTS: '1024',
     OTLP_MAX_INFLIGHT_BYTES: String(1024 * MB),
-    STORE_SQLITE_PATH: db,
     NOTIFICATION_BACKEND: 'stdout',
+    ...Object.fromEntries(settings),
+    OTLP_GRPC_PORT: '0',
+    OTLP_HTTP_PORT: '0',
+    STORE_SQLITE_PATH: db,
   };
   const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -571,12 +585,14 @@ export async function otlpEndToEndBench(): Promise<BenchResult[]> {
     },
   ];
 
+  const only = process.env.BENCH_SCENARIOS;
+  const chosen = only === undefined ? scenarios : scenarios.filter((s) => new RegExp(only, 'i').test(s.name));
   const results: BenchResult[] = [floor1, floor10];
   const daemon = await startDaemon();
   let hwmKb = Number.NaN;
   let stored: { seen: number; occurrences: number };
   try {
-    for (const scenario of scenarios) results.push(await runScenario(daemon, scenario));
+    for (const scenario of chosen) results.push(await runScenario(daemon, scenario));
     hwmKb = statusKb(daemon.pid, 'VmHWM');
     await stopDaemon(daemon);
     stored = storedErrors(daemon.db);
@@ -602,6 +618,16 @@ export async function otlpEndToEndBench(): Promise<BenchResult[]> {
     ratio: stored.seen / sent.errorSpans,
     target: 'stored = sent',
   });
+  const tweaks = daemonTweaks();
+  const tweaked = [...tweaks.flags, ...tweaks.settings.map(([name, value]) => `${name}=${value}`)];
+  if (tweaked.length > 0) {
+    results.push({
+      name: `NOTE: the daemon ran with non-default settings: ${tweaked.join(' ')}`,
+      items: tweaked.length,
+      perSecond: tweaked.length,
+      unit: 'settings',
+    });
+  }
   if (sent.refused > 0) {
     results.push({
       name: `WARNING: the daemon refused ${sent.refused} requests (warm-ups included)`,
