@@ -140,6 +140,11 @@ export interface SignatureStore {
   mute(signatureId: string, mute: Mute): Promise<Signature>;
   /** Ends a mute now: back to `new`, and triage decides again. */
   unmute(signatureId: string, at: number): Promise<Signature>;
+  /**
+   * Forgets the current diagnosis (the history keeps it) and puts the signature back to `new` with no failed
+   * attempts, so triage decides about it afresh. Refused while a live claim is diagnosing it.
+   */
+  resetDiagnosis(signatureId: string, at: number): Promise<Signature>;
   /** Ends mutes whose time is up, without waiting for an occurrence; returns their ids. */
   expireMutes(now: number): Promise<string[]>;
 

@@ -294,3 +294,40 @@ describe('two daemons on one store', () => {
     expect(files).toHaveLength(24);
   }, 60_000);
 });
+
+describe('RUN_MODE=cli', () => {
+  it('runs the deployment guide commands one line at a time from stdin, and keeps going after an error', async () => {
+    const dir = workDir();
+    const db = join(dir, 'rounds.db');
+    const id = await ingest(db, [event('1.0.0', Date.now() - 1000)]);
+    const script = [
+      'show-signatures',
+      'show-signature sig_0000000000000000',
+      `diagnose-signature ${id}`,
+      `reset-signature ${id}`,
+      `rounds tag ${id} --add "team:orders eu"`,
+      'export-signatures',
+      'exit',
+      'show-signatures',
+    ].join('\n');
+    const result = await runCli(['run'], {
+      cwd: dir,
+      env: { RUN_MODE: 'cli', STORE_SQLITE_PATH: db, DIAGNOSIS_BACKEND: 'offline', LOG_LEVEL: 'warn' },
+      stdin: `${script}\n`,
+      timeoutMs: 60_000,
+    });
+    expect(result.stdout).toMatch(/^ID\s+STATUS\s+COUNT/m);
+    expect(result.stdout).toContain('error: no signature with id "sig_0000000000000000"');
+    expect(result.stdout).toContain(`${id}  diagnosed`);
+    expect(result.stdout).toContain(`reset ${id}: status new, no current diagnosis`);
+    expect(result.stdout).toContain('tags: team:orders eu');
+    const exported = result.stdout.slice(result.stdout.indexOf('\n[\n') + 1, result.stdout.lastIndexOf('\n]') + 2);
+    const signatures = JSON.parse(exported) as { id: string; diagnoses: unknown[]; tags: string[] }[];
+    expect(signatures).toHaveLength(1);
+    expect(signatures[0]).toMatchObject({ id, tags: ['team:orders eu'] });
+    expect(signatures[0]?.diagnoses).toHaveLength(1);
+    // One command failed: a script learns it from the exit code. Nothing after `exit` ran.
+    expect(result.code).toBe(1);
+    expect(result.stdout.match(/^ID\s+STATUS/gm)).toHaveLength(1);
+  }, 90_000);
+});

@@ -9,6 +9,8 @@ import { NOT_FOUND_EXIT_CODE, REFUSED_EXIT_CODE, storeMissing } from '../store-a
 
 export default class Diagnose extends Command {
   static override summary = 'Diagnose one signature now with the configured engine, and report it.';
+  // The deployment guide's name for it.
+  static override aliases = ['diagnose-signature'];
   static override description =
     `Runs the engine DIAGNOSIS_BACKEND selects (auto: claude_code, anthropic, openai, then offline), after checking DAILY_BUDGET_LIMIT against the cost ledger (a spent budget falls back to the offline engine and says so). The signature is claimed with a lease first, so a running daemon never diagnoses it at the same time. The diagnosis is stored and reported on the configured channels. Progress is logged on stderr.`;
   static override examples = [

@@ -1,12 +1,12 @@
-/** @module `rounds run`: starts the mode RUN_MODE names; what `npm start` and the container entrypoint call. */
+/** @module `rounds run`: starts the mode RUN_MODE names; what the container entrypoint calls. */
 import { Command } from '@oclif/core';
+import { runInteractive } from '../interactive.js';
 import { loadConfigOrExit } from '../load-config.js';
 
 export default class Run extends Command {
   static override summary = 'Start the mode named by RUN_MODE (daemon by default).';
   static override description =
-    'RUN_MODE=daemon runs `rounds daemon`; RUN_MODE=cli prints the available commands so you can run them ' +
-    'directly. The webhook mode arrives with the webhook server.';
+    'RUN_MODE=daemon runs `rounds daemon`; RUN_MODE=cli opens an interactive prompt that runs commands such as `show-signatures` or `diagnose-signature <id>` one line at a time (it also reads a script from stdin and ends at EOF or `exit`). The webhook mode arrives with the webhook server.';
 
   async run(): Promise<void> {
     const mode = loadConfigOrExit(this).values.RUN_MODE;
@@ -15,7 +15,13 @@ export default class Run extends Command {
       return;
     }
     if (mode === 'cli') {
-      await this.config.runCommand('help', []);
+      const failures = await runInteractive(this.config, {
+        input: process.stdin,
+        output: process.stdout,
+        prompt: process.stdin.isTTY === true,
+      });
+      // A script fed on stdin says whether every command worked; a person at a prompt has seen the errors.
+      if (failures > 0 && process.stdin.isTTY !== true) this.exit(1);
       return;
     }
     this.error('RUN_MODE=webhook: the webhook server is not part of this build yet; use RUN_MODE=daemon', { exit: 2 });

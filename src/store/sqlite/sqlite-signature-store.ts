@@ -132,6 +132,10 @@ export class SqliteSignatureStore implements SignatureStore {
     return this.guard(() => this.flow().unmute(signatureId, at));
   }
 
+  async resetDiagnosis(signatureId: string, at: number): Promise<Signature> {
+    return this.guard(() => this.flow().reset(signatureId, at));
+  }
+
   async expireMutes(now: number): Promise<string[]> {
     return this.guard(() => this.flow().expireMutes(now));
   }

@@ -60,6 +60,11 @@ export class SqliteWorkflow {
         WHERE id = ?`,
       unmute: `UPDATE signatures SET status = 'new', muted_at = NULL, mute_reason = NULL, mute_until = NULL,
         mute_occurrences_left = NULL, updated_at = ? WHERE id = ?`,
+      reset: `UPDATE signatures SET status = 'new', current_diagnosis_id = NULL, attempts = 0, last_error = NULL,
+        last_failure_at = NULL, next_attempt_at = NULL, queued = 0, triage = NULL, muted_at = NULL, mute_reason = NULL,
+        mute_until = NULL, mute_occurrences_left = NULL, resolved_at = NULL, resolved_in_version = NULL,
+        claimed_by = NULL, lease_until = NULL, status_before_claim = NULL, updated_at = ? WHERE id = ?`,
+      liveClaim: 'SELECT claimed_by FROM signatures WHERE id = ? AND claimed_by IS NOT NULL AND lease_until > ?',
       dueMutes: `SELECT id FROM signatures WHERE status = 'muted' AND mute_until IS NOT NULL AND mute_until <= ?`,
       candidates: `SELECT id FROM signatures WHERE last_seen >= ? OR status = 'regressed'
         ORDER BY last_seen DESC, id LIMIT ?`,
@@ -133,6 +138,21 @@ export class SqliteWorkflow {
     return this.immediate(() => {
       transition(this.p.require(id).status, 'new');
       this.run('unmute', at, id);
+      return this.p.require(id);
+    });
+  }
+
+  reset(id: string, at: number): Signature {
+    return this.immediate(() => {
+      this.p.require(id);
+      const claim = this.get<{ claimed_by: string }>('liveClaim', id, at);
+      if (claim) {
+        throw new RoundsError(
+          'ROUNDS_ILLEGAL_TRANSITION',
+          `${id} is being diagnosed by ${claim.claimed_by} right now; reset it when that finishes`,
+        );
+      }
+      this.run('reset', at, id);
       return this.p.require(id);
     });
   }

@@ -260,4 +260,23 @@ export function workflowCases(test: ContractTest, ctx: ContractContext): void {
     expect(found.map((e) => e.timestamp)).toEqual([T0 + 1000, T0]);
     expect(await ctx.store.listSamplesInTraces([], 10)).toEqual([]);
   });
+
+  test('reset forgets the current diagnosis but keeps the history, unless a live claim is diagnosing it', async () => {
+    const a = idOf('a');
+    await ctx.store.ingest([fingerprinted({ signature: 'a' })]);
+    await ctx.store.addDiagnosis(a, diagnosis());
+    await ctx.store.resolve(a, { at: T0, inVersion: '2.0.0' });
+    const reset = await ctx.store.resetDiagnosis(a, T0 + 1);
+    expect(reset.status).toBe('new');
+    expect(reset.diagnosis).toBeUndefined();
+    expect(reset.resolution).toBeUndefined();
+    expect(await ctx.store.listDiagnoses(a)).toHaveLength(1);
+
+    await ctx.store.claimSignature(a, 'w1', T0 + 2, MINUTE);
+    await expect(ctx.store.resetDiagnosis(a, T0 + 3)).rejects.toMatchObject({ code: 'ROUNDS_ILLEGAL_TRANSITION' });
+    expect((await ctx.store.resetDiagnosis(a, T0 + 2 + MINUTE)).status).toBe('new');
+    await expect(ctx.store.resetDiagnosis('sig_0000000000000000', T0)).rejects.toMatchObject({
+      code: 'ROUNDS_NOT_FOUND',
+    });
+  });
 }
