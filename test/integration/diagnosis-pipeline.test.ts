@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, type RoundsApp } from '../../src/app.js';
+import { createApp, createFingerprinter, type RoundsApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { ErrorEvent, Signature } from '../../src/domain/index.js';
+import { SqliteSignatureStore } from '../../src/store/sqlite/sqlite-signature-store.js';
+import { runCli } from '../helpers/cli.js';
 import { type StandIn, startAnthropicStandIn } from '../helpers/llm-standins/anthropic.js';
 import { reply, toolCall } from '../helpers/llm-standins/script.js';
 
@@ -177,4 +179,53 @@ describe('diagnosis of the sample application through the whole pipeline', () =>
     expect(signature.diagnosis?.notes?.join(' ')).toContain('daily budget is spent');
     expect(standIn.requests).toHaveLength(0);
   }, 40_000);
+});
+
+describe('DIAGNOSIS_BACKEND=auto with the claude CLI installed and a key set', () => {
+  it('runs the real Claude Code CLI through `rounds diagnose`, with the family alias and the gateway URL', async () => {
+    const answer = {
+      root_cause: 'PRICES has no entry for SKU-404, so line_total raises KeyError.',
+      evidence: [{ description: 'The failing lookup', reference: 'orders/service.py:14' }],
+      suggested_fix: 'Reject unknown SKUs before pricing (orders/service.py:14).',
+      confidence: 'high',
+    };
+    const standIn = await startAnthropicStandIn([
+      reply(toolCall('StructuredOutput', answer, 'toolu_answer'), { usage: { input: 1200, output: 80 } }),
+      reply({ type: 'text', text: 'Done.' }, { usage: { input: 1300, output: 5 } }),
+    ]);
+    standIns.push(standIn);
+    const dir = mkdtempSync(join(tmpdir(), 'rounds-claude-'));
+    dirs.push(dir);
+    const db = join(dir, 'rounds.db');
+    const store = new SqliteSignatureStore({ path: db });
+    await store.open();
+    const fingerprinter = createFingerprinter(loadConfig({ env: {}, readEnvFile: false }).values);
+    const created = await store.ingest(events(3).map((e) => ({ event: e, fingerprint: fingerprinter.fingerprint(e) })));
+    await store.close();
+    const id = created.created[0]!.id;
+
+    const result = await runCli(['diagnose', id, '--json'], {
+      cwd: dir,
+      env: {
+        STORE_SQLITE_PATH: db,
+        ANTHROPIC_API_KEY: 'test-key',
+        ANTHROPIC_BASE_URL: standIn.url,
+        CODEBASE_PATH: join(SAMPLE, 'code'),
+        // The CLI keeps its state under HOME: a throwaway one.
+        HOME: dir,
+        LOG_FORMAT: 'json',
+      },
+      timeoutMs: 120_000,
+    });
+    expect(result.stderr).toContain('diagnosis engine: claude_code');
+    expect(result.code).toBe(0);
+    const signature = JSON.parse(result.stdout) as Signature;
+    expect(signature.diagnosis).toMatchObject({ engine: 'claude_code', confidence: 'high' });
+    expect(signature.diagnosis?.citations).toEqual({ checked: 1, unverified: [] });
+    expect(signature.diagnosis?.costUsd).toBeGreaterThan(0);
+    const first = standIn.requests[0]?.body as { model?: string; system?: unknown; messages?: unknown };
+    expect(first.model).toMatch(/opus/);
+    expect(JSON.stringify(first.messages)).toContain('unit_price = PRICES');
+    expect(JSON.stringify(first.messages)).not.toContain(SECRET);
+  }, 150_000);
 });
