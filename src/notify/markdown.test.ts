@@ -257,3 +257,26 @@ describe('markdown reports are redacted', () => {
     expect(report).toContain('`sig_0123456789abcdef`');
   });
 });
+
+describe('MarkdownNotifier citation check and notes', () => {
+  it('says which citations could not be verified and carries the engine notes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rounds-md-citations-'));
+    try {
+      const notifier = new MarkdownNotifier({ outputDir: dir, now: () => NOW });
+      const diagnosed: Signature = {
+        ...signature,
+        diagnosis: {
+          ...signature.diagnosis!,
+          confidence: 'medium',
+          citations: { checked: 3, unverified: ['orders/tax.py:88'] },
+          notes: ['1 of 3 citations could not be verified (orders/tax.py:88); confidence lowered from high'],
+        },
+      };
+      const text = readFileSync(await notifier.write({ kind: 'diagnosis', signature: diagnosed }), 'utf8');
+      expect(text).toContain('Citations: 1 of 3 could not be verified: `orders/tax.py:88`.');
+      expect(text).toContain('> 1 of 3 citations could not be verified');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -122,7 +122,24 @@ function diagnosisSection(d: Diagnosis | undefined): string[] {
     '',
     `Model ${renderSafeText(d.model, 'code')} (${d.engine}) · cost $${d.costUsd.toFixed(4)} · diagnosed ${iso(d.diagnosedAt)}`,
     '',
+    ...citationLines(d),
   ];
+}
+
+/** What the citation check found and the engine's own caveats (budget fallback, trimmed evidence). */
+function citationLines(d: Diagnosis): string[] {
+  const lines: string[] = [];
+  if (d.citations && d.citations.checked > 0) {
+    const { checked, unverified } = d.citations;
+    lines.push(
+      unverified.length === 0
+        ? `Citations: all ${checked} checked against the codebase and the telemetry.`
+        : `Citations: ${unverified.length} of ${checked} could not be verified: ${codeList(unverified.slice(0, 10))}.`,
+    );
+  }
+  for (const note of (d.notes ?? []).slice(0, 5))
+    lines.push(`> ${renderSafeText(clip(note), 'prose').replace(/\n/g, ' ')}`);
+  return lines.flatMap((line) => [line, '']);
 }
 
 function frameSection(frames: readonly StackFrame[]): string[] {

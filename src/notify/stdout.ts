@@ -49,6 +49,9 @@ function renderBlock({ kind, signature }: Notification): string {
   if (kind === 'diagnosis' && diagnosis !== undefined) {
     lines.push(`   root cause (${diagnosis.confidence}): ${diagnosis.rootCause}`);
     lines.push(`   suggested fix: ${diagnosis.suggestedFix}`);
+    const unverified = diagnosis.citations?.unverified ?? [];
+    if (unverified.length > 0) lines.push(`   citations not found: ${unverified.join(', ')}`);
+    for (const note of diagnosis.notes ?? []) lines.push(`   note: ${note}`);
   }
   return `${lines.join('\n')}\n`;
 }
