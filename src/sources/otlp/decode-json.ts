@@ -284,12 +284,19 @@ class JsonSpans implements BufferedSpans {
   readonly count: number;
   readonly bytes: number;
 
+  /** Spans are found by walking the parsed request again: no offsets. */
+  readonly locations: ArrayLike<number> = [];
+
   constructor(
-    private readonly body: Buffer,
-    readonly traceKeys: number[],
+    readonly body: Buffer,
+    readonly traceKeys: ArrayLike<number>,
   ) {
     this.count = traceKeys.length;
     this.bytes = body.byteLength + this.count * SPAN_INDEX_BYTES;
+  }
+
+  rebase(body: Buffer, traceKeys: Int32Array): JsonSpans {
+    return new JsonSpans(body, traceKeys);
   }
 
   spansOf(traceIdHex: string, key: number): TraceSpan[] {

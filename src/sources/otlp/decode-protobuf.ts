@@ -363,14 +363,20 @@ class ProtobufSpans implements BufferedSpans {
   private readonly services: (string | undefined)[] = [];
 
   constructor(
-    private readonly body: Buffer,
-    readonly traceKeys: number[],
-    private readonly locations: number[],
+    readonly body: Buffer,
+    readonly traceKeys: ArrayLike<number>,
+    /** {@link SLOTS} numbers per span. */
+    readonly locations: ArrayLike<number>,
     /** Start and end of each ResourceSpans' resource (-1 when it has none). */
     private readonly resources: number[],
   ) {
     this.count = traceKeys.length;
     this.bytes = body.byteLength + this.count * SPAN_INDEX_BYTES;
+  }
+
+  rebase(body: Buffer, traceKeys: Int32Array, locations: Int32Array): ProtobufSpans {
+    // Locations are offsets into the body, so they hold for a copy of it.
+    return new ProtobufSpans(body, traceKeys, locations, this.resources);
   }
 
   spansOf(traceIdHex: string, key: number): TraceSpan[] {

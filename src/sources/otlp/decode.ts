@@ -27,8 +27,8 @@ const EMPTY_JSON_RESPONSE = Buffer.from('{}');
 
 /**
  * Decodes one export request body. An empty body is a valid empty request. Spans of a traces request are also
- * recorded in `traceBuffer`, when given, so an error's trace can be assembled later. The body's memory must not
- * be reused by the caller afterwards: the trace buffer keeps a reference to it.
+ * recorded in `traceBuffer`, when given, so an error's trace can be assembled later; the buffer keeps its own
+ * copy of the body, so the caller's body can be dropped (or reused) as soon as this returns.
  * @throws OtlpDecodeError when the body is not a well-formed request of that signal and encoding.
  */
 export function decodeExportRequest(

@@ -115,6 +115,34 @@ describe('TraceSnapshotCapture', () => {
     expect(capture.stats()).toEqual({ pending: 0, dropped: 0, captured: 1, written: 1, failedSaves: 0 });
   });
 
+  it('keeps late spans that the buffer evicted long before the trace was due', async () => {
+    // Room for about one small request: every later request evicts the one before.
+    buffer = new RecentTraceBuffer({ maxBytes: 1024 });
+    const capture = captureWith({ settleMs: 5000 });
+    const checkout = checkoutTrace(1);
+    capture.schedule(receive(buffer, checkout.error));
+    for (let n = 2; n < 6; n++) receive(buffer, checkoutTrace(n).rest);
+    await vi.advanceTimersByTimeAsync(2000);
+    receive(buffer, checkout.rest, 'json');
+    for (let n = 6; n < 10; n++) receive(buffer, checkoutTrace(n).rest);
+    expect(buffer.assemble(checkout.traceId)).toEqual([]);
+
+    await vi.advanceTimersByTimeAsync(3000);
+    const snapshot = saved.calls[0]![0]!;
+    expect(snapshot.spans.map((s) => s.name)).toEqual(['POST /checkout', 'SELECT cart', 'charge card']);
+    expect(capture.accumulation()).toMatchObject({ traces: 0, lateSpans: 2, droppedSpans: 0 });
+  });
+
+  it('assembles a trace from the buffer when its accumulator does not fit the memory bound', async () => {
+    const capture = captureWith({ settleMs: 1000, maxAccumulatedBytes: 1 });
+    const checkout = checkoutTrace(1);
+    capture.schedule(receive(buffer, checkout.error));
+    receive(buffer, checkout.rest);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(saved.calls[0]![0]!.spans).toHaveLength(3);
+    expect(capture.accumulation()).toMatchObject({ refusedTraces: 1, lateSpans: 0 });
+  });
+
   it('saves all traces due together in one call, and later ones in a later call', async () => {
     const capture = captureWith({ settleMs: 1000 });
     const [a, b, c] = [checkoutTrace(1), checkoutTrace(2), checkoutTrace(3)];

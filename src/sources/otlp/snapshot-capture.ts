@@ -1,18 +1,23 @@
 /**
- * @module TraceSnapshotCapture: a little after an error event was stored, copies the trace around it from the
- * receiver's recent-trace buffer to the store, so a diagnosis sees the error's parent chain and siblings.
+ * @module TraceSnapshotCapture: a little after an error event was stored, saves the trace around it to the store,
+ * so a diagnosis sees the error's parent chain and siblings.
  *
  * Why wait: a trace's spans arrive in several requests (other services, batching SDKs), many after the error
- * span. Waiting `settleMs` lets most of them reach the buffer first. A trace id scheduled again after its
- * capture is captured again, and the store keeps whichever snapshot holds more spans.
+ * span. So when a trace is scheduled, what the receiver's recent-trace buffer holds of it (spans that came
+ * before) is copied into an accumulator ({@link TraceAccumulators}), spans of it recorded during the next
+ * `settleMs` are added as they arrive, and then the accumulator is saved. Late spans thus never depend on the
+ * buffer, which may have evicted them long before. A trace whose accumulator did not fit the memory bound is
+ * assembled from the buffer at its due time instead, as far as the buffer still holds it. A trace id scheduled
+ * again after its capture is captured again, and the store keeps whichever snapshot holds more spans.
  */
 import type { TraceSnapshot, TraceSpan } from '../../domain/index.js';
 import type { Logger } from '../../observability/logger.js';
+import { TraceAccumulators, type TraceAccumulatorsStats } from './trace-accumulators.js';
 import type { RecentTraceBuffer } from './trace-buffer.js';
 
 export interface TraceSnapshotCaptureOptions {
-  /** Where traces are assembled from; read only once a trace is due. */
-  readonly buffer: Pick<RecentTraceBuffer, 'assemble'>;
+  /** Spans that came before a trace was scheduled are read from it; it offers every later request to us. */
+  readonly buffer: Pick<RecentTraceBuffer, 'assemble' | 'watch' | 'unwatch'>;
   /** Stores one batch of snapshots (the sink's saveTraceSnapshots); resolves with how many were written. */
   readonly save: (snapshots: readonly TraceSnapshot[]) => Promise<number>;
   readonly logger: Logger;
@@ -22,6 +27,11 @@ export interface TraceSnapshotCaptureOptions {
   readonly maxPending?: number;
   /** Spans kept per snapshot (see {@link boundSpans}); default 1000. */
   readonly maxSpansPerSnapshot?: number;
+  /**
+   * Estimated memory of the spans held for waiting traces; default 8 MiB (some 10,000 typical spans). A trace
+   * that does not fit is assembled from the buffer alone when due; late spans that do not fit are dropped.
+   */
+  readonly maxAccumulatedBytes?: number;
   /** How long stop() waits for the last save; default 5000. */
   readonly stopTimeoutMs?: number;
 }
@@ -42,7 +52,8 @@ export interface TraceSnapshotCaptureStats {
 const YIELD_EVERY = 256;
 
 export class TraceSnapshotCapture {
-  private readonly buffer: Pick<RecentTraceBuffer, 'assemble'>;
+  private readonly buffer: Pick<RecentTraceBuffer, 'assemble' | 'watch' | 'unwatch'>;
+  private readonly accumulators: TraceAccumulators;
   private readonly save: (snapshots: readonly TraceSnapshot[]) => Promise<number>;
   private readonly logger: Logger;
   private readonly settleMs: number;
@@ -67,6 +78,12 @@ export class TraceSnapshotCapture {
     this.maxPending = options.maxPending ?? 10_000;
     this.maxSpans = options.maxSpansPerSnapshot ?? 1000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5000;
+    this.accumulators = new TraceAccumulators({
+      // Twice the snapshot's bound, so boundSpans can still prefer a late root or error over early siblings.
+      maxSpansPerTrace: this.maxSpans * 2,
+      maxBytes: options.maxAccumulatedBytes ?? 8 * 1024 * 1024,
+    });
+    this.buffer.watch(this.accumulators);
   }
 
   /**
@@ -83,6 +100,7 @@ export class TraceSnapshotCapture {
         continue;
       }
       this.pending.set(traceId, due);
+      this.accumulate(traceId);
     }
     this.arm();
   }
@@ -91,13 +109,29 @@ export class TraceSnapshotCapture {
     return { pending: this.pending.size, ...this.counts };
   }
 
+  /** What the accumulators of waiting traces hold, and the late spans they collected or dropped. */
+  accumulation(): TraceAccumulatorsStats {
+    return this.accumulators.stats();
+  }
+
+  /** Copies what the buffer holds of a newly scheduled trace now: its spans may be evicted before it is due. */
+  private accumulate(traceId: string): void {
+    try {
+      this.accumulators.open(traceId, boundSpans(this.buffer.assemble(traceId), this.maxSpans));
+    } catch (error) {
+      this.logger.warn({ err: error, traceId }, 'could not assemble a trace for its snapshot');
+    }
+  }
+
   /**
-   * Captures every waiting trace now, with what the buffer holds, and waits (at most `stopTimeoutMs`) for that
+   * Captures every waiting trace now, with the spans collected so far, and waits (at most `stopTimeoutMs`) for that
    * save. Later schedule() calls are dropped. Safe to repeat.
    */
   stop(): Promise<void> {
     if (this.stopping === undefined) {
       this.stopped = true;
+      // Waiting traces are captured right now, so no later span can join them.
+      this.buffer.unwatch(this.accumulators);
       clearTimeout(this.timer);
       this.timer = undefined;
       const traceIds = [...this.pending.keys()];
@@ -167,8 +201,8 @@ export class TraceSnapshotCapture {
       if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const traceId = traceIds[i]!;
       try {
-        const spans = this.buffer.assemble(traceId);
-        // No spans left (evicted, or never buffered): nothing worth storing.
+        const spans = this.accumulators.take(traceId) ?? this.buffer.assemble(traceId);
+        // No spans (evicted before scheduling, or never recorded): nothing worth storing.
         if (spans.length > 0) snapshots.push({ traceId, spans: boundSpans(spans, this.maxSpans), capturedAt });
       } catch (error) {
         this.logger.warn({ err: error, traceId }, 'could not assemble a trace for its snapshot');
@@ -190,7 +224,7 @@ export class TraceSnapshotCapture {
 /**
  * At most `max` of a trace's spans, chosen for a diagnosis: error spans (status 2) with all their ancestors
  * first, then spans next to an error (its siblings and children), then the rest, earliest first. Expects and
- * returns spans in start order, as {@link RecentTraceBuffer.assemble} gives them.
+ * returns spans in start order, as {@link RecentTraceBuffer.assemble} and {@link TraceAccumulators.take} give them.
  */
 export function boundSpans(spans: TraceSpan[], max: number): TraceSpan[] {
   if (spans.length <= max) return spans;

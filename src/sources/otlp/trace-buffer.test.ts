@@ -50,8 +50,11 @@ function oneTrace(): { checkout: ReadableSpan[]; billing: ReadableSpan[] } {
 /** A BufferedSpans of `count` spans of one trace, pinning `bytes`, for eviction arithmetic. */
 function fakeRequest(traceIdHex: string, count: number, bytes: number): BufferedSpans {
   const key = traceKeyFromHex(traceIdHex);
-  return {
+  const request: BufferedSpans = {
     bytes,
+    body: Buffer.alloc(Math.floor(bytes / 2)),
+    locations: [],
+    rebase: () => request,
     count,
     traceKeys: new Array(count).fill(key),
     spansOf: (id, wanted): TraceSpan[] =>
@@ -69,6 +72,7 @@ function fakeRequest(traceIdHex: string, count: number, bytes: number): Buffered
             attributes: {},
           })),
   };
+  return request;
 }
 
 const traceId = (n: number) => n.toString(16).padStart(32, '0');
@@ -191,6 +195,38 @@ describe('RecentTraceBuffer', () => {
     const stats = buffer.stats();
     expect(stats.requests).toBeGreaterThan(0);
     expect(stats.traces).toBeGreaterThan(0);
+  });
+
+  it('keeps its own copy of each body, wrapping around its ring as requests come and go', () => {
+    const requests = Array.from({ length: 12 }, (_, seed) =>
+      makeTraceRequest({ spans: 16 + seed * 8, errorRate: 0.1, seed: seed + 1 }),
+    );
+    const sizes = requests.map((r) => r.body.byteLength);
+    // Room for about three requests, so the ring wraps several times, with bodies of varying length.
+    const buffer = new RecentTraceBuffer({ maxBytes: 3 * Math.max(...sizes) + 4096 });
+    for (const request of requests) {
+      const body = Buffer.from(request.body);
+      decodeExportRequest('traces', 'protobuf', body, buffer);
+      // The caller may reuse its body at once: the buffer reads from its copy.
+      body.fill(0);
+      const traceId = request.spans[0]!.spanContext().traceId;
+      const expected = request.spans.filter((s) => s.spanContext().traceId === traceId).length;
+      expect(buffer.assemble(traceId)).toHaveLength(expected);
+    }
+    expect(buffer.stats().requests).toBeGreaterThanOrEqual(2);
+  });
+
+  it('offers every request to its watcher, kept or not, until that watcher is removed', () => {
+    const buffer = new RecentTraceBuffer({ maxBytes: 0 });
+    const offered: number[] = [];
+    const watcher = { offer: (spans: BufferedSpans) => offered.push(spans.count) };
+    buffer.watch(watcher);
+    expect(buffer.add(fakeRequest(traceId(1), 3, 300))).toBe(false);
+    buffer.unwatch({ offer: () => {} }); // not the one set: no effect
+    buffer.add(fakeRequest(traceId(2), 2, 300));
+    buffer.unwatch(watcher);
+    buffer.add(fakeRequest(traceId(3), 1, 300));
+    expect(offered).toEqual([3, 2]);
   });
 
   it('derives the same index key from a trace id as bytes and as hex', () => {
