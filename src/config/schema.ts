@@ -166,7 +166,7 @@ export const envSchema = z.object({
   OTLP_AUTH_TOKEN: optionalText,
   OTLP_TLS_CERT_FILE: optionalText,
   OTLP_TLS_KEY_FILE: optionalText,
-  OTLP_TRACE_BUFFER_BYTES: positiveInt(64 * 1024 * 1024),
+  OTLP_TRACE_BUFFER_BYTES: positiveInt(16 * 1024 * 1024),
   // How long after an error its trace is copied from the buffer to the store: spans still arriving (other
   // services, batching SDKs) are only in the snapshot if they came within this time.
   OTLP_TRACE_SNAPSHOT_SETTLE_MS: positiveInt(5000),
