@@ -10,6 +10,7 @@
  * trace ids, so the store counts every error instead of deduping repeats (which would make the numbers lie), at
  * no cost to the daemon.
  *
+ * The daemon gets the Node flags of package.json's `start` script, as `npm start` would give them.
  * Linux only (/proc). Set BENCH_CPU_PROF=<dir> to start the daemon with `--cpu-prof --cpu-prof-dir=<dir>`,
  * BENCH_NODE_FLAGS="--flag …" to start it with more Node/V8 flags, and any OTLP_* or STORE_* variable to pass that
  * setting on to it (for example OTLP_TRACE_BUFFER_BYTES), so settings can be compared without editing this file.
@@ -281,12 +282,30 @@ function daemonTweaks(): { flags: string[]; settings: [string, string][] } {
   return { flags, settings };
 }
 
+/**
+ * The Node flags of package.json's `start` script (`node <flags> ./bin/run.js daemon`), so the daemon measured is
+ * started the way `npm start` starts it (the container's entrypoint uses the same flags).
+ */
+export function startScriptFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const start = manifest.scripts?.start ?? '';
+  const match = /^node((?:\s+--?[\w-]+(?:=\S+)?)*)\s+\.\/bin\/run\.js daemon$/.exec(start.trim());
+  if (match === null) throw new Error(`package.json "start" is not "node [flags] ./bin/run.js daemon": ${start}`);
+  return (match[1] ?? '').split(/\s+/).filter((flag) => flag !== '');
+}
+
 async function startDaemon(): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), 'rounds-otlp-bench-'));
   const db = join(dir, 'signatures.db');
   const profile = process.env.BENCH_CPU_PROF;
   const { flags, settings } = daemonTweaks();
-  const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), ...flags, BIN, 'daemon'];
+  const args = [
+    ...startScriptFlags(),
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+    ...flags,
+    BIN,
+    'daemon',
+  ];
   // Only these variables reach the daemon: no NODE_OPTIONS from tsx, no .env.rounds from the repo (cwd = dir).
   const env = {
     PATH: process.env.PATH ?? '',

@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import { fingerprintBench } from './fingerprint.bench.js';
 import { ingestBench } from './ingest.bench.js';
 import type { BenchResult } from './measure.js';
-import { otlpEndToEndBench } from './otlp-e2e.bench.js';
+import { otlpEndToEndBench, startScriptFlags } from './otlp-e2e.bench.js';
 
 function row(result: BenchResult): string {
   const ratio = result.ratio === undefined ? '' : `${(result.ratio * 100).toFixed(1)}% of baseline`;
@@ -17,7 +17,7 @@ sections.push({ title: 'SQLite ingest (100k events)', results: await ingestBench
 sections.push({
   title: 'OTLP end to end (512-span requests into SQLite)',
   note:
-    'A real `rounds daemon` (dist/, built first) in its own process; 4 requests in flight from the bench process. ' +
+    `A real \`rounds daemon\` (dist/, built first) in its own process, started as \`npm start\` does (\`node ${startScriptFlags().join(' ')}\`); 4 requests in flight from the bench process. ` +
     "Rates are spans sent per second of the daemon's own CPU time (utime + stime from /proc), after a warm-up; " +
     'the floor is a bare WireReader scan of the same requests in the bench process.',
   results: await otlpEndToEndBench(),
