@@ -8,10 +8,8 @@ import { RoundsError } from '../domain/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { DiagnosisEngine, InvestigationContext, SignatureStore } from '../ports/index.js';
 import { DiagnosisService } from './diagnosis-service.js';
-import { AnthropicDiagnosisEngine } from './engines/anthropic/anthropic-engine.js';
 import { ClaudeCodeDiagnosisEngine, locateClaudeCli } from './engines/claude-code/index.js';
 import { OfflineDiagnosisEngine } from './engines/offline/offline-engine.js';
-import { OpenAiDiagnosisEngine } from './engines/openai/openai-engine.js';
 import { claudeModelFor } from './models.js';
 import { parsePriceOverrides } from './pricing.js';
 import { DiagnosisPromptBuilder } from './prompt-builder.js';
@@ -97,18 +95,23 @@ export function selectDiagnosisEngine(config: Readonly<EnvConfig>, deps: EngineD
       });
       break;
     }
-    case 'anthropic':
-      if (!config.ANTHROPIC_API_KEY) {
+    case 'anthropic': {
+      const apiKey = config.ANTHROPIC_API_KEY;
+      if (!apiKey) {
         throw new RoundsError('ROUNDS_INVALID_CONFIG', 'DIAGNOSIS_BACKEND=anthropic needs ANTHROPIC_API_KEY');
       }
-      engine = new AnthropicDiagnosisEngine({
-        apiKey: config.ANTHROPIC_API_KEY,
-        model: claudeModelFor('api', config.CLAUDE_MODEL),
-        ...(config.ANTHROPIC_BASE_URL ? { baseURL: config.ANTHROPIC_BASE_URL } : {}),
-        budgetUsd: config.ANTHROPIC_BUDGET_USD,
-        ...loop(),
+      engine = lazyEngine('anthropic', async () => {
+        const { AnthropicDiagnosisEngine } = await import('./engines/anthropic/anthropic-engine.js');
+        return new AnthropicDiagnosisEngine({
+          apiKey,
+          model: claudeModelFor('api', config.CLAUDE_MODEL),
+          ...(config.ANTHROPIC_BASE_URL ? { baseURL: config.ANTHROPIC_BASE_URL } : {}),
+          budgetUsd: config.ANTHROPIC_BUDGET_USD,
+          ...loop(),
+        });
       });
       break;
+    }
     case 'openai':
       if (!config.OPENAI_API_KEY && !config.OPENAI_BASE_URL) {
         throw new RoundsError(
@@ -116,13 +119,16 @@ export function selectDiagnosisEngine(config: Readonly<EnvConfig>, deps: EngineD
           'DIAGNOSIS_BACKEND=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server',
         );
       }
-      engine = new OpenAiDiagnosisEngine({
-        // Local OpenAI-compatible servers accept any key; the SDK insists on one.
-        apiKey: config.OPENAI_API_KEY ?? 'not-needed',
-        model: config.OPENAI_MODEL,
-        ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
-        budgetUsd: config.OPENAI_BUDGET_USD,
-        ...loop(),
+      engine = lazyEngine('openai', async () => {
+        const { OpenAiDiagnosisEngine } = await import('./engines/openai/openai-engine.js');
+        return new OpenAiDiagnosisEngine({
+          // Local OpenAI-compatible servers accept any key; the SDK insists on one.
+          apiKey: config.OPENAI_API_KEY ?? 'not-needed',
+          model: config.OPENAI_MODEL,
+          ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
+          budgetUsd: config.OPENAI_BUDGET_USD,
+          ...loop(),
+        });
       });
       break;
   }
@@ -138,4 +144,23 @@ export function selectDiagnosisEngine(config: Readonly<EnvConfig>, deps: EngineD
 
 function findCli(configured: string | null | undefined): string | undefined {
   return configured === null ? undefined : (configured ?? locateClaudeCli());
+}
+
+/**
+ * An engine whose SDK is loaded on its first diagnosis: the SDKs cost tens of MB of heap, and a daemon that
+ * diagnoses rarely (or has nothing to diagnose yet) should not carry them. Configuration is checked up front, so
+ * a wrong setup still fails at start; a failed load is retried at the next diagnosis.
+ */
+function lazyEngine(name: DiagnosisEngine['name'], load: () => Promise<DiagnosisEngine>): DiagnosisEngine {
+  let ready: Promise<DiagnosisEngine> | undefined;
+  return {
+    name,
+    async diagnose(context, signal) {
+      ready ??= load().catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
+      return (await ready).diagnose(context, signal);
+    },
+  };
 }

@@ -3,7 +3,7 @@
  * policy on top that honours rate limits (`retry-after`, `x-ratelimit-reset`), retries 5xx and network failures,
  * and bounds both the attempts and the total wait.
  */
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import type { Logger } from '../../observability/logger.js';
 
 export interface RetryPolicy {
@@ -70,7 +70,10 @@ export interface GithubClientOptions {
 type Verdict = { kind: 'fatal' } | { kind: 'rate_limited' | 'unavailable'; waitMs: number };
 
 export class GithubClient {
-  private readonly octokit: Octokit;
+  /** Loaded on the first request: a daemon that never reports to GitHub never pays for the library. */
+  private octokitReady: Promise<Octokit> | undefined;
+  private readonly token: string;
+  private readonly apiUrl: string | undefined;
   private readonly owner: string;
   private readonly repo: string;
   private readonly policy: RetryPolicy;
@@ -85,9 +88,19 @@ export class GithubClient {
     this.repo = repo;
     this.logger = options.logger;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.octokit = new Octokit({
-      auth: options.token,
-      baseUrl: options.apiUrl ?? 'https://api.github.com',
+    this.token = options.token;
+    this.apiUrl = options.apiUrl;
+  }
+
+  private octokit(): Promise<Octokit> {
+    this.octokitReady ??= import('@octokit/rest').then(({ Octokit: OctokitClass }) => this.build(OctokitClass));
+    return this.octokitReady;
+  }
+
+  private build(OctokitClass: typeof Octokit): Octokit {
+    return new OctokitClass({
+      auth: this.token,
+      baseUrl: this.apiUrl ?? 'https://api.github.com',
       userAgent: 'rounds',
       // Retries are ours (below); nothing underneath may resend a non-idempotent create.
       request: { retries: 0 },
@@ -112,7 +125,7 @@ export class GithubClient {
     return this.call(
       'create issue',
       async (signal) => {
-        const { data } = await this.octokit.rest.issues.create({
+        const { data } = await (await this.octokit()).rest.issues.create({
           owner: this.owner,
           repo: this.repo,
           title: issue.title,
@@ -127,8 +140,8 @@ export class GithubClient {
   }
 
   async updateIssue(issueNumber: number, edit: IssueEdit): Promise<void> {
-    await this.call(`update issue #${issueNumber}`, (signal) =>
-      this.octokit.rest.issues.update({
+    await this.call(`update issue #${issueNumber}`, async (signal) =>
+      (await this.octokit()).rest.issues.update({
         owner: this.owner,
         repo: this.repo,
         issue_number: issueNumber,
@@ -147,7 +160,7 @@ export class GithubClient {
    */
   async addComment(issueNumber: number, body: string): Promise<number> {
     return this.call(`comment on issue #${issueNumber}`, async (signal) => {
-      const { data } = await this.octokit.rest.issues.createComment({
+      const { data } = await (await this.octokit()).rest.issues.createComment({
         owner: this.owner,
         repo: this.repo,
         issue_number: issueNumber,
@@ -166,8 +179,8 @@ export class GithubClient {
     try {
       await this.call(
         `create label ${name}`,
-        (signal) =>
-          this.octokit.rest.issues.createLabel({
+        async (signal) =>
+          (await this.octokit()).rest.issues.createLabel({
             owner: this.owner,
             repo: this.repo,
             name,
@@ -195,8 +208,8 @@ export class GithubClient {
   ): Promise<IssueRef | undefined> {
     const since = new Date(createdAfterMs).toISOString();
     for (let page = 1; page <= 10; page++) {
-      const { data } = await this.call(`list issues since ${since}`, (signal) =>
-        this.octokit.rest.issues.listForRepo({
+      const { data } = await this.call(`list issues since ${since}`, async (signal) =>
+        (await this.octokit()).rest.issues.listForRepo({
           owner: this.owner,
           repo: this.repo,
           state: 'all',
