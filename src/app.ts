@@ -15,6 +15,7 @@ import type { EventSource, Notifier, SignatureStore } from './ports/index.js';
 import { Redactor } from './redaction/index.js';
 import { otlpReceiverConfig } from './sources/otlp/config.js';
 import { OtlpReceiver } from './sources/otlp/receiver.js';
+import { PostgresqlSignatureStore } from './store/postgresql/postgresql-signature-store.js';
 import { SqliteSignatureStore } from './store/sqlite/sqlite-signature-store.js';
 import { type InvestigationOutcome, InvestigationWorker } from './workflow/investigation-worker.js';
 import { anyChannelTakes, channelTakes, defaultMinConfidence } from './workflow/notification-policy.js';
@@ -48,10 +49,16 @@ const HOUR_MS = 3_600_000;
 
 export function createStore(config: Readonly<EnvConfig>): SignatureStore {
   if (config.STORE_BACKEND === 'postgresql') {
-    throw new RoundsError(
-      'ROUNDS_INVALID_CONFIG',
-      'STORE_BACKEND=postgresql: the PostgreSQL store is not part of this build yet; use STORE_BACKEND=sqlite',
-    );
+    // loadConfig's cross-checks already demand the URL; this guards callers that build a config by hand.
+    if (config.STORE_POSTGRESQL_URL === undefined) {
+      throw new RoundsError('ROUNDS_INVALID_CONFIG', 'STORE_BACKEND=postgresql needs STORE_POSTGRESQL_URL');
+    }
+    return new PostgresqlSignatureStore({
+      url: config.STORE_POSTGRESQL_URL,
+      poolSize: config.STORE_POSTGRESQL_POOL_SIZE,
+      maxSamplesPerSignature: config.STORE_MAX_SAMPLES_PER_SIGNATURE,
+      ...(config.STORE_POSTGRESQL_SCHEMA ? { schema: config.STORE_POSTGRESQL_SCHEMA } : {}),
+    });
   }
   return new SqliteSignatureStore({
     path: config.STORE_SQLITE_PATH,
@@ -232,7 +239,9 @@ export function createApp(options: AppOptions): RoundsApp {
     async start() {
       try {
         await store.open();
-        logger.info({ component: 'store', backend: store.kind, path: config.STORE_SQLITE_PATH }, 'store ready');
+        const where =
+          store instanceof PostgresqlSignatureStore ? { url: store.location } : { path: config.STORE_SQLITE_PATH };
+        logger.info({ component: 'store', backend: store.kind, ...where }, 'store ready');
         logger.info({ component: 'notifier', backends: config.NOTIFICATION_BACKEND }, 'notifiers ready');
         for (const source of sources) {
           await source.start(pipeline);

@@ -152,6 +152,10 @@ export const envSchema = z.object({
   STORE_BACKEND: choice(STORE_BACKENDS, 'sqlite'),
   STORE_SQLITE_PATH: z.string().default('./data/signatures.db'),
   STORE_POSTGRESQL_URL: optionalText,
+  // Connections per Rounds instance; several instances share one database.
+  STORE_POSTGRESQL_POOL_SIZE: positiveInt(10),
+  // Tables go in this schema (created if missing) instead of the server's default search path.
+  STORE_POSTGRESQL_SCHEMA: optionalText,
   STORE_SEEN_EVENT_RETENTION_HOURS: positiveInt(72),
   STORE_MAX_SAMPLES_PER_SIGNATURE: positiveInt(20),
 

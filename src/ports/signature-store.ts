@@ -41,6 +41,12 @@ export interface TriageCandidate {
   readonly facts: TriageFacts;
 }
 
+/** The state a triage decision was made on: the status and the time of the current diagnosis, if any. */
+export interface TriageBasis {
+  readonly status: SignatureStatus;
+  readonly lastDiagnosisAt?: number;
+}
+
 /** A signature claimed for diagnosis by one worker until `leaseUntil`. */
 export interface InvestigationClaim {
   readonly signature: Signature;
@@ -150,8 +156,12 @@ export interface SignatureStore {
 
   /** Signatures seen at or after `seenSinceMs` (or regressed) that triage should look at, with their facts. */
   listTriageCandidates(seenSinceMs: number, now: number, limit: number): Promise<TriageCandidate[]>;
-  /** Stores the decision on the signature and queues or unqueues it; history grows only when the outcome changes. */
-  recordTriage(signatureId: string, decision: TriageDecision): Promise<void>;
+  /**
+   * Stores the decision on the signature and queues or unqueues it; history grows only when the outcome changes.
+   * With a `basis`, a decision made on a state that has changed since (another instance diagnosed it meanwhile)
+   * is dropped and false returned: acting on it could queue a second diagnosis.
+   */
+  recordTriage(signatureId: string, decision: TriageDecision, basis?: TriageBasis): Promise<boolean>;
   /** Past triage decisions, newest first. */
   listTriageHistory(signatureId: string, limit?: number): Promise<TriageDecision[]>;
 

@@ -50,7 +50,12 @@ export class TriagePass {
     for (const { signature, facts } of candidates) {
       if (await this.queueUpdate(signature, since, now)) updates++;
       const decision = triage(signature, facts, policy, now);
-      await store.recordTriage(signature.id, decision);
+      // Decided on what was read above; if another instance changed the signature since, the decision is void.
+      const basis = {
+        status: signature.status,
+        ...(signature.diagnosis ? { lastDiagnosisAt: signature.diagnosis.diagnosedAt } : {}),
+      };
+      if (!(await store.recordTriage(signature.id, decision, basis))) continue;
       if (decision.queued) queued++;
       if (decision.queued !== (signature.triage?.queued ?? false) || decision.reason !== signature.triage?.reason) {
         logger.debug({ signatureId: signature.id, decision: decision.explanation }, 'triage decision changed');

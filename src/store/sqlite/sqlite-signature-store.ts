@@ -21,6 +21,7 @@ import type {
   SignatureQuery,
   SignatureStore,
   StoreIngestResult,
+  TriageBasis,
   TriageCandidate,
 } from '../../ports/index.js';
 import { SqliteIngester } from './ingest.js';
@@ -144,8 +145,8 @@ export class SqliteSignatureStore implements SignatureStore {
     return this.guard(() => this.flow().triageCandidates(seenSinceMs, now, limit));
   }
 
-  async recordTriage(signatureId: string, decision: TriageDecision): Promise<void> {
-    this.guard(() => this.flow().recordTriage(signatureId, decision));
+  async recordTriage(signatureId: string, decision: TriageDecision, basis?: TriageBasis): Promise<boolean> {
+    return this.guard(() => this.flow().recordTriage(signatureId, decision, basis));
   }
 
   async listTriageHistory(signatureId: string, limit = 20): Promise<TriageDecision[]> {

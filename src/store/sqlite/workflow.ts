@@ -10,14 +10,13 @@ import type {
   InvestigationClaim,
   InvestigationFailure,
   PendingNotification,
+  TriageBasis,
   TriageCandidate,
 } from '../../ports/index.js';
+import { BASELINE_WINDOW_MS, rates } from '../triage-rates.js';
 import { hourStart, parseEvent } from './rows.js';
 import type { Prepared } from './statements.js';
 
-const HOUR_MS = 3_600_000;
-/** The window a signature's usual hourly rate is measured over. */
-const BASELINE_WINDOW_MS = 7 * 24 * HOUR_MS;
 /** Triage history kept per signature; it only grows when a decision changes, so this covers a long time. */
 const TRIAGE_HISTORY_KEPT = 50;
 
@@ -183,10 +182,14 @@ export class SqliteWorkflow {
     });
   }
 
-  recordTriage(id: string, decision: TriageDecision): void {
-    this.immediate(() => {
+  recordTriage(id: string, decision: TriageDecision, basis: TriageBasis | undefined): boolean {
+    return this.immediate(() => {
       const previous = this.get<{ triage: string | null }>('previousTriage', id);
       if (!previous) throw new RoundsError('ROUNDS_NOT_FOUND', `no signature with id "${id}"`);
+      if (basis !== undefined) {
+        const now = this.p.require(id);
+        if (now.status !== basis.status || now.diagnosis?.diagnosedAt !== basis.lastDiagnosisAt) return false;
+      }
       const json = JSON.stringify(decision);
       this.run('setTriage', json, decision.queued ? 1 : 0, decision.priority, id);
       const before = previous.triage === null ? undefined : (JSON.parse(previous.triage) as TriageDecision);
@@ -194,6 +197,7 @@ export class SqliteWorkflow {
         this.run('insertTriage', id, decision.decidedAt, json);
         this.run('trimTriage', id, TRIAGE_HISTORY_KEPT);
       }
+      return true;
     });
   }
 
@@ -324,29 +328,4 @@ export class SqliteWorkflow {
 
 function illegal(from: SignatureStatus, to: SignatureStatus): RoundsError {
   return new RoundsError('ROUNDS_ILLEGAL_TRANSITION', `the signature is already ${from}; cannot make it ${to} again`);
-}
-
-/**
- * Last hour: the current hour's bucket plus the share of the previous bucket that falls within 60 minutes of
- * `now` (hourly buckets are all the store keeps). Baseline: the mean per hour over the window before that,
- * counted from when the signature was first seen, so a young signature is not diluted by hours it did not exist.
- */
-export function rates(
-  counts: readonly { hourStart: number; count: number }[],
-  firstSeen: number,
-  now: number,
-): { lastHourCount: number; baselinePerHour: number } {
-  const current = hourStart(now);
-  const previous = current - HOUR_MS;
-  const previousShare = 1 - (now - current) / HOUR_MS;
-  let lastHour = 0;
-  let baselineTotal = 0;
-  for (const { hourStart: start, count } of counts) {
-    if (start >= current) lastHour += count;
-    else if (start === previous) lastHour += count * previousShare;
-    else baselineTotal += count;
-  }
-  const windowStart = Math.max(hourStart(now - BASELINE_WINDOW_MS), hourStart(firstSeen));
-  const baselineHours = Math.max(1, (previous - windowStart) / HOUR_MS);
-  return { lastHourCount: Math.round(lastHour), baselinePerHour: baselineTotal / baselineHours };
 }

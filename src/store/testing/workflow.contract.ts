@@ -279,4 +279,20 @@ export function workflowCases(test: ContractTest, ctx: ContractContext): void {
       code: 'ROUNDS_NOT_FOUND',
     });
   });
+
+  test('a triage decision made on a state that changed since is dropped', async () => {
+    const a = idOf('a');
+    await ctx.store.ingest([fingerprinted({ signature: 'a' })]);
+    const stale = { status: 'new' as const };
+    // Another instance diagnoses it between this instance's read and its decision.
+    await ctx.store.recordTriage(a, decision(true, 10, T0));
+    await ctx.store.claimInvestigation('other', T0, MINUTE);
+    await ctx.store.completeInvestigation(a, 'other', diagnosis({ diagnosedAt: T0 + 1 }));
+    expect(await ctx.store.recordTriage(a, decision(true, 50, T0 + 2), stale)).toBe(false);
+    expect(await ctx.store.claimInvestigation('me', T0 + 3, MINUTE)).toBeUndefined();
+    // A decision on the current state is taken.
+    const current = { status: 'diagnosed' as const, lastDiagnosisAt: T0 + 1 };
+    expect(await ctx.store.recordTriage(a, decision(false, 0, T0 + 4, 'cooldown'), current)).toBe(true);
+    expect((await ctx.store.getSignature(a))?.triage?.reason).toBe('cooldown');
+  });
 }
