@@ -196,6 +196,8 @@ export function createApp(options: AppOptions): RoundsApp {
   // report goes through the durable outbox.
   const notifier = new FanOutNotifier(channels.filter((c) => channelTakes(c.name, 'new_signature')));
   const pipeline = new IngestPipeline({ store, fingerprinter: createFingerprinter(config), notifier, logger });
+  // On-request diagnoses (CLI, webhook) are awaited by stop(), after the worker has aborted and released them.
+  const onRequest = new Set<Promise<unknown>>();
   const workflow = createLoops(config, logger, store, engine, channels);
   // Only the daemon runs the rounds; other modes diagnose on request (diagnoseNow).
   const loops = config.RUN_MODE === 'daemon' ? workflow.loops : undefined;
@@ -224,6 +226,10 @@ export function createApp(options: AppOptions): RoundsApp {
         logger.error({ err: error }, 'a component failed to stop cleanly');
       }
     }
+    // Outside the daemon the loops never started, but their worker runs on-request diagnoses and a finished one
+    // starts a delivery round: stopping them aborts and releases those, and waits for the round.
+    if (loops === undefined) await workflow.loops.stop();
+    await Promise.allSettled([...onRequest]);
     await store.close();
   };
 
@@ -232,9 +238,17 @@ export function createApp(options: AppOptions): RoundsApp {
     pipeline,
     engineName: engine.name,
     async diagnoseNow(signatureId) {
-      const outcome = await workflow.worker.investigateNow(signatureId);
-      await workflow.outbox.runOnce();
-      return outcome;
+      const run = (async () => {
+        const outcome = await workflow.worker.investigateNow(signatureId);
+        await workflow.outbox.runOnce();
+        return outcome;
+      })();
+      onRequest.add(run);
+      void run.then(
+        () => onRequest.delete(run),
+        () => onRequest.delete(run),
+      );
+      return run;
     },
     async start() {
       try {

@@ -15,20 +15,7 @@ const positiveInt = (fallback: number) =>
       return value;
     });
 
-const port = (fallback: number) =>
-  z
-    .string()
-    .default(String(fallback))
-    .transform((raw, ctx) => {
-      const value = Number(raw.trim());
-      if (!/^\d+$/.test(raw.trim()) || value < 1 || value > 65535) {
-        ctx.addIssue({ code: 'custom', message: 'expected a TCP port from 1 to 65535' });
-        return z.NEVER;
-      }
-      return value;
-    });
-
-/** Like `port`, but 0 asks the OS for a free port (tests, several instances on one host). */
+/** A TCP port to listen on; 0 asks the OS for a free port (tests, several instances on one host). */
 const listenPort = (fallback: number) =>
   z
     .string()
@@ -236,7 +223,7 @@ export const envSchema = z.object({
   GITHUB_LABELS: patterns,
 
   WEBHOOK_HOST: z.string().default('127.0.0.1'),
-  WEBHOOK_PORT: port(8080),
+  WEBHOOK_PORT: listenPort(8080),
   WEBHOOK_API_KEY: optionalText,
   WEBHOOK_REQUIRE_AUTH: bool(false),
 });

@@ -81,9 +81,19 @@ export class InvestigationWorker {
    * accounting as the daemon. Rejects with the engine's error so the caller can show it.
    */
   async investigateNow(signatureId: string): Promise<InvestigationOutcome> {
+    if (this.stopping) return { ok: false, error: new Error('Rounds is shutting down') };
     const claim = await this.options.store.claimSignature(signatureId, this.workerId, this.now(), this.leaseMs);
     if (!claim) return { ok: false, error: new Error(`${signatureId} is being diagnosed by another worker right now`) };
-    return this.investigate(claim, new AbortController().signal);
+    // Tracked like queued work, so stop() aborts it and releases its claim instead of leaving the lease to expire.
+    const abort = new AbortController();
+    const outcome = this.investigate(claim, abort.signal);
+    const done = outcome.then(() => undefined);
+    this.running.set(signatureId, { abort, done });
+    try {
+      return await outcome;
+    } finally {
+      if (this.running.get(signatureId)?.done === done) this.running.delete(signatureId);
+    }
   }
 
   /** Resolves when every diagnosis in progress has finished. */

@@ -4,9 +4,9 @@ import { runInteractive } from '../interactive.js';
 import { loadConfigOrExit } from '../load-config.js';
 
 export default class Run extends Command {
-  static override summary = 'Start the mode named by RUN_MODE (daemon by default).';
+  static override summary = 'Start the mode named by RUN_MODE: daemon (the default), cli or webhook.';
   static override description =
-    'RUN_MODE=daemon runs `rounds daemon`; RUN_MODE=cli opens an interactive prompt that runs commands such as `show-signatures` or `diagnose-signature <id>` one line at a time (it also reads a script from stdin and ends at EOF or `exit`). The webhook mode arrives with the webhook server.';
+    'RUN_MODE=daemon runs `rounds daemon`; RUN_MODE=cli opens an interactive prompt that runs commands such as `show-signatures` or `diagnose-signature <id>` one line at a time (it also reads a script from stdin and ends at EOF or `exit`). RUN_MODE=webhook runs `rounds webhook`, the HTTP server that diagnoses on request (docs/webhook.md).';
 
   async run(): Promise<void> {
     const mode = loadConfigOrExit(this).values.RUN_MODE;
@@ -24,6 +24,6 @@ export default class Run extends Command {
       if (failures > 0 && process.stdin.isTTY !== true) this.exit(1);
       return;
     }
-    this.error('RUN_MODE=webhook: the webhook server is not part of this build yet; use RUN_MODE=daemon', { exit: 2 });
+    await this.config.runCommand('webhook', this.argv);
   }
 }
