@@ -6,9 +6,9 @@ import type {
   Language,
   Signature,
   StackFrame,
-  TriageDecision,
 } from '../../domain/index.js';
 import { isSignatureStatus, RoundsError } from '../../domain/index.js';
+import { type SignatureStateColumns, withState } from '../shared/signature-state.js';
 
 /** A `signatures` row with its frames; arrays arrive as string[], BIGINTs as numbers (see database.ts). */
 export interface SignatureRow {
@@ -36,19 +36,9 @@ export interface SignatureRow {
 }
 
 /** A row read with SIGNATURE_COLUMNS: lifecycle, queue state and the current diagnosis too. */
-export interface SignatureReadRow extends SignatureRow {
+export interface SignatureReadRow extends SignatureRow, SignatureStateColumns {
   diagnosis: string | null;
-  resolved_at: number | null;
-  resolved_in_version: string | null;
-  muted_at: number | null;
-  mute_reason: string | null;
-  mute_until: number | null;
-  mute_occurrences_left: number | null;
-  triage: string | null;
-  attempts: number;
-  last_error: string | null;
   last_failure_at: number | null;
-  next_attempt_at: number | null;
 }
 
 /** Column list for reads of `signatures s` joined with SIGNATURE_JOINS. */
@@ -92,30 +82,7 @@ export function toSignature(row: SignatureRow, diagnosisJson: string | null = nu
 }
 
 export function readSignature(row: SignatureReadRow): Signature {
-  const signature = toSignature(row, row.diagnosis);
-  if (row.resolved_at !== null) {
-    signature.resolution = {
-      resolvedAt: row.resolved_at,
-      ...(row.resolved_in_version === null ? {} : { inVersion: row.resolved_in_version }),
-    };
-  }
-  if (row.muted_at !== null) {
-    signature.mute = {
-      mutedAt: row.muted_at,
-      ...(row.mute_reason === null ? {} : { reason: row.mute_reason }),
-      ...(row.mute_until === null ? {} : { until: row.mute_until }),
-      ...(row.mute_occurrences_left === null ? {} : { remainingOccurrences: row.mute_occurrences_left }),
-    };
-  }
-  if (row.triage !== null) signature.triage = JSON.parse(row.triage) as TriageDecision;
-  if (row.attempts > 0) {
-    signature.investigation = {
-      attempts: row.attempts,
-      ...(row.last_error === null ? {} : { lastError: row.last_error }),
-      ...(row.next_attempt_at === null ? {} : { nextAttemptAt: row.next_attempt_at }),
-    };
-  }
-  return signature;
+  return withState(toSignature(row, row.diagnosis), row);
 }
 
 export function parseEvent(json: string): ErrorEvent {
