@@ -4,6 +4,7 @@ import { createApp } from '../../app.js';
 import { createLogger } from '../../observability/logger.js';
 import { renderConfig } from '../config-view.js';
 import { loadConfigOrExit } from '../load-config.js';
+import { listenForStop } from '../stop-signal.js';
 
 export default class Daemon extends Command {
   static override summary = 'Run Rounds continuously: receive and poll errors, group them into signatures, report.';
@@ -30,20 +31,7 @@ export default class Daemon extends Command {
     const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
     const app = createApp({ config, logger });
 
-    // Handlers first: a signal that arrives while starting (or right after the "running" line) must still stop
-    // the daemon cleanly instead of killing it with the default action.
-    let requested: NodeJS.Signals | undefined;
-    let wake: (() => void) | undefined;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (requested !== undefined) {
-        logger.warn({ signal }, 'second signal: exiting without waiting');
-        process.exit(130);
-      }
-      requested = signal;
-      wake?.();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const stop = listenForStop(logger);
     // Signal handlers do not keep Node running: with no listening source the loop would empty and exit.
     const keepAlive = setInterval(() => {}, 2 ** 30);
 
@@ -56,12 +44,7 @@ export default class Daemon extends Command {
     }
     logger.info({ mode: 'daemon', envFile: loaded.envFile ?? null }, 'rounds daemon running');
 
-    if (requested === undefined) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-    logger.info({ signal: requested }, 'stopping');
+    logger.info({ signal: await stop.requested }, 'stopping');
     try {
       await app.stop();
     } catch (error) {

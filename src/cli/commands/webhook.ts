@@ -4,6 +4,7 @@ import { createApp, createFingerprinter } from '../../app.js';
 import { createLogger } from '../../observability/logger.js';
 import { WebhookServer, webhookServerOptions } from '../../server/index.js';
 import { loadConfigOrExit } from '../load-config.js';
+import { listenForStop } from '../stop-signal.js';
 
 /** Running diagnoses get this long at shutdown before they are aborted (and their claims released). */
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -34,19 +35,7 @@ export default class Webhook extends Command {
       ...webhookServerOptions(config),
     });
 
-    // Handlers first: a signal that arrives while starting must still stop cleanly.
-    let requested: NodeJS.Signals | undefined;
-    let wake: (() => void) | undefined;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (requested !== undefined) {
-        logger.warn({ signal }, 'second signal: exiting without waiting');
-        process.exit(130);
-      }
-      requested = signal;
-      wake?.();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const stop = listenForStop(logger);
 
     try {
       await app.start();
@@ -67,12 +56,7 @@ export default class Webhook extends Command {
       this.exit(1);
     }
 
-    if (requested === undefined) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-    logger.info({ signal: requested }, 'stopping');
+    logger.info({ signal: await stop.requested }, 'stopping');
     try {
       await server.shutdown({ graceMs: SHUTDOWN_GRACE_MS, stopApp: () => app.stop() });
     } catch (error) {
