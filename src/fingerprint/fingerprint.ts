@@ -14,7 +14,7 @@ import { compileInAppOverride, type InAppOverride, type InAppPatterns } from './
 import { operationTemplate } from './operation.js';
 import { parameterize } from './parameterize.js';
 import { semconvFacts } from './semconv.js';
-import { TextCache } from './text-cache.js';
+import { cutText, TextCache } from './text-cache.js';
 
 /** What the fingerprinter reads from an occurrence; an ErrorEvent is one. */
 export interface FingerprintInput {
@@ -122,8 +122,10 @@ export class Fingerprinter {
       if (this.analyses.size < MAX_LANGUAGE_HINTS) this.analyses.set(hint, cache);
     }
     const at = message.length >= MIN_STRIPPED_MESSAGE ? stackTrace.indexOf(message) : -1;
-    const key = at < 0 ? stackTrace : `${stackTrace.slice(0, at)}\u0000${stackTrace.slice(at + message.length)}`;
-    const cached = cache.get(key);
+    // The key is the trace with the message cut out; the cache reads it from the trace, so a hit copies nothing.
+    const cutAt = at < 0 ? stackTrace.length : at;
+    const cutLength = at < 0 ? 0 : message.length;
+    const cached = cache.getCut(stackTrace, cutAt, cutLength);
     if (cached !== undefined) return cached;
     const trace = parseStackTrace(stackTrace, language);
     let analysis: StackAnalysis = { frames: [] };
@@ -142,7 +144,7 @@ export class Fingerprinter {
         stackHash: sha256(stack.values.join(SEPARATOR)).slice(0, 16),
       };
     }
-    cache.set(key, analysis);
+    cache.set(cutText(stackTrace, cutAt, cutLength), analysis);
     return analysis;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TextCache } from './text-cache.js';
+import { cutText, TextCache } from './text-cache.js';
 
 const long = (middle: string) => `${'head '.repeat(20)}${middle}${' tail'.repeat(60)}`;
 
@@ -40,5 +40,24 @@ describe('TextCache', () => {
     cache.set('cccc', 4);
     expect(cache.get('cccc')).toBe(4);
     expect(cache.size).toBe(2);
+  });
+
+  it('looks a text up with a part cut out as if that part were one U+0000', () => {
+    const cache = new TextCache<string>(10, 1_000_000);
+    const trace = long('TypeError: first message\n    at frame ');
+    const at = trace.indexOf('first message');
+    cache.set(cutText(trace, at, 'first message'.length), 'cut');
+    expect(cutText(trace, at, 13)).toBe(`${trace.slice(0, at)}\u0000${trace.slice(at + 13)}`);
+    // The same trace with another message of another length at the same place hits the same entry.
+    const other = trace.replace('first message', 'a different message');
+    expect(cache.getCut(other, at, 'a different message'.length)).toBe('cut');
+    expect(cache.get(cutText(other, at, 'a different message'.length))).toBe('cut');
+    // Not cut, or cut elsewhere, it is another text.
+    expect(cache.getCut(other, other.length, 0)).toBeUndefined();
+    expect(cache.getCut(other, at + 1, 'a different message'.length - 1)).toBeUndefined();
+    // Short texts are compared whole too.
+    cache.set(cutText('ab-cd', 2, 1), 'short');
+    expect(cache.getCut('abXYZcd', 2, 3)).toBe('short');
+    expect(cache.getCut('abXYZce', 2, 3)).toBeUndefined();
   });
 });

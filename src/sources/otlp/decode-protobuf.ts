@@ -7,7 +7,8 @@
  * trace is ever assembled.
  */
 import type { Attributes, AttributeValue, ErrorEvent, TraceSpan } from '../../domain/index.js';
-import type { DecodedExport } from './decoded.js';
+import type { DecodedExport, DeferredExport } from './decoded.js';
+import { StringInterner } from './intern.js';
 import {
   DEPTH_MARKER,
   EXCEPTION_EVENT_NAME,
@@ -55,6 +56,12 @@ const TAG = {
 } as const;
 
 const TRACE_ID_BYTES = 16;
+const STACKTRACE_KEY = 'exception.stacktrace';
+/**
+ * Recent stack traces of every request decoded here, shared by their events: at most 512 traces and 2 MiB of
+ * trace text (plus as much again for their strings), enough for the crash sites active at one time.
+ */
+const STACK_TRACES = new StringInterner(256, 512, 2 * 1024 * 1024);
 const EXCEPTION_NAME = Buffer.from(EXCEPTION_EVENT_NAME);
 const EXCEPTION_KEY_PREFIX = Buffer.from('exception.');
 
@@ -174,7 +181,7 @@ function keyValue(reader: WireReader, end: number, depth: number, into: Attribut
       key = reader.string();
     } else if (tag === TAG.field2) {
       const valueEnd = reader.lengthEnd();
-      value = anyValue(reader, valueEnd, depth);
+      value = key === STACKTRACE_KEY ? stackTraceValue(reader, valueEnd, depth) : anyValue(reader, valueEnd, depth);
       reader.pos = valueEnd;
     } else {
       reader.skip(tag & 7);
@@ -184,6 +191,29 @@ function keyValue(reader: WireReader, end: number, depth: number, into: Attribut
   // Plain assignment keeps V8 on fast shared hidden classes; only `__proto__` needs defineProperty.
   if (key === '__proto__') setAttribute(into, key, value);
   else into[key] = value;
+}
+
+/**
+ * Stack traces repeat per crash site: an AnyValue that is just a string is interned ({@link StringInterner}), so
+ * the events of one site share one string instead of each bringing its own ~1.5 KB copy. Anything else is read
+ * as usual.
+ */
+function stackTraceValue(reader: WireReader, end: number, depth: number): AttributeValue {
+  const start = reader.pos;
+  const outer = reader.limit;
+  reader.limit = end;
+  if (reader.pos < end && reader.tag() === ANY.string) {
+    const textEnd = reader.lengthEnd();
+    if (textEnd === end) {
+      const text = STACK_TRACES.decode(reader.buf, reader.pos, textEnd);
+      reader.pos = end;
+      reader.limit = outer;
+      return text;
+    }
+  }
+  reader.pos = start;
+  reader.limit = outer;
+  return anyValue(reader, end, depth);
 }
 
 /** Attributes from the KeyValue byte views the decoding schema yields. */
@@ -414,8 +444,11 @@ const KEPT_SLOTS = 4;
 
 class TraceWalk {
   readonly reader: WireReader;
-  readonly events: ErrorEvent[] = [];
   itemCount = 0;
+  /** Error spans found, across all resources. */
+  keptCount = 0;
+  /** Per ResourceSpans with error spans: its kept slots ({@link KEPT_SLOTS} per span), resource start and end. */
+  private readonly keptResources: [number[], number, number][] = [];
   private readonly buffering: boolean;
   private readonly traceKeys: number[] = [];
   private readonly locations: number[] = [];
@@ -466,7 +499,19 @@ class TraceWalk {
     }
     reader.leave(outer);
     this.resources.push(resourceStart, resourceEnd);
-    if (kept.length > 0) this.mapKept(kept, resourceStart, resourceEnd);
+    if (kept.length > 0) {
+      this.keptResources.push([kept, resourceStart, resourceEnd]);
+      this.keptCount += kept.length / KEPT_SLOTS;
+    }
+  }
+
+  /** The ErrorEvents of the error spans the walk found. Throws OtlpDecodeError on a malformed error span. */
+  errorEvents(): ErrorEvent[] {
+    const events: ErrorEvent[] = [];
+    for (const [kept, resourceStart, resourceEnd] of this.keptResources) {
+      this.mapKept(kept, resourceStart, resourceEnd, events);
+    }
+    return events;
   }
 
   private scopeSpans(kept: number[], resourceIndex: number): void {
@@ -557,7 +602,7 @@ class TraceWalk {
     return isException;
   }
 
-  private mapKept(kept: number[], resourceStart: number, resourceEnd: number): void {
+  private mapKept(kept: number[], resourceStart: number, resourceEnd: number, events: ErrorEvent[]): void {
     const body = this.body;
     const resource = resourceContext(decodeResource(body, resourceStart, resourceEnd));
     let scopeAt = -2;
@@ -568,7 +613,7 @@ class TraceWalk {
         scope = decodeScope(body, scopeAt, kept[i + 3]!);
       }
       const span = readSpan(body, kept[i]!, kept[i + 1]!, true);
-      for (const event of spanErrorEvents(span, resource, scope)) this.events.push(event);
+      for (const event of spanErrorEvents(span, resource, scope)) events.push(event);
     }
   }
 }
@@ -578,10 +623,40 @@ class TraceWalk {
  * error spans are decoded and mapped to ErrorEvents. Throws OtlpDecodeError on malformed input.
  */
 export function decodeTracesProtobuf(body: Buffer, traceBuffer?: RecentTraceBuffer): DecodedExport {
+  const decoded = deferTracesProtobuf(body, traceBuffer);
+  return { events: decoded.errorEvents(), itemCount: decoded.itemCount };
+}
+
+/**
+ * Like {@link decodeTracesProtobuf}, but the error spans are only located here: their ErrorEvents are built when
+ * `errorEvents()` is called, which the receiver does just before they are stored. A request's events then live for
+ * the store call only, instead of also while other requests are read and decoded; under load, that was long enough
+ * for V8 to promote many of them to the old generation, where they piled up as garbage until the next full GC.
+ * The body must not change until then. Framing errors throw here; a malformed error span throws from `errorEvents()`,
+ * and a request with error spans reaches `traceBuffer` only once its events were built.
+ */
+export function deferTracesProtobuf(body: Buffer, traceBuffer?: RecentTraceBuffer): DeferredExport {
   const walk = new TraceWalk(body, traceBuffer !== undefined);
   walk.walk();
-  if (traceBuffer !== undefined && walk.itemCount > 0) traceBuffer.add(walk.bufferedSpans());
-  return { events: walk.events, itemCount: walk.itemCount };
+  const buffer = (): void => {
+    if (traceBuffer !== undefined && walk.itemCount > 0) traceBuffer.add(walk.bufferedSpans());
+  };
+  if (walk.keptCount === 0) {
+    buffer();
+    return { itemCount: walk.itemCount, pendingCount: 0, errorEvents: () => [] };
+  }
+  let built = false;
+  return {
+    itemCount: walk.itemCount,
+    pendingCount: walk.keptCount,
+    errorEvents: () => {
+      if (built) throw new Error('errorEvents() was already called');
+      built = true;
+      const events = walk.errorEvents();
+      buffer();
+      return events;
+    },
+  };
 }
 
 // ---- logs ----

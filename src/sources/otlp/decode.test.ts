@@ -14,7 +14,7 @@ import {
   serializeSpans,
 } from '../../../test/helpers/otlp-payloads.js';
 import type { ErrorEvent } from '../../domain/index.js';
-import { encodeExportResponse, encodeStatus, decodeExportRequest as rawDecode } from './decode.js';
+import { deferExportRequest, encodeExportResponse, encodeStatus, decodeExportRequest as rawDecode } from './decode.js';
 import { type DecodedExport, OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from './decoded.js';
 import { DEPTH_MARKER, MAX_VALUE_DEPTH } from './map.js';
 import {
@@ -211,6 +211,24 @@ describe('decodeExportRequest: traces from the real SDK', () => {
     const [event] = decode('traces', 'json', body).events;
     expect(event).toMatchObject({ eventId: `${TRACE_ID.toString('hex')}:${SPAN_ID.toString('hex')}:status` });
     expect(event?.timestamp).toBe(1_700_000_001_500);
+  });
+
+  it('builds the same events when deferred, and buffers the request once they are built', () => {
+    const request = makeTraceRequest({ spans: 64, errorRate: 0.2, encoding: 'protobuf', seed: 7 });
+    const eager = rawDecode('traces', 'protobuf', request.body);
+    const buffer = new RecentTraceBuffer({ maxBytes: 1024 * 1024 });
+    const deferred = deferExportRequest('traces', 'protobuf', request.body, buffer);
+    expect(deferred.itemCount).toBe(eager.itemCount);
+    expect(deferred.pendingCount).toBe(request.errorSpans.length);
+    expect(buffer.stats().requests).toBe(0);
+    expect(deferred.errorEvents()).toEqual(eager.events);
+    expect(buffer.stats().requests).toBe(1);
+    expect(() => deferred.errorEvents()).toThrow();
+    // Without error spans there is nothing to defer: buffered at once.
+    const quiet = makeTraceRequest({ spans: 16, errorRate: 0, encoding: 'protobuf', seed: 8 });
+    const none = deferExportRequest('traces', 'protobuf', quiet.body, buffer);
+    expect(none.pendingCount).toBe(0);
+    expect(buffer.stats().requests).toBe(2);
   });
 
   it('counts spans without errors but maps none of them', () => {

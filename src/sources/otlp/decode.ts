@@ -5,8 +5,8 @@
  */
 
 import { decodeLogsJson, decodeTracesJson } from './decode-json.js';
-import { decodeLogsProtobuf, decodeTracesProtobuf } from './decode-protobuf.js';
-import type { DecodedExport, OtlpEncoding, OtlpSignal } from './decoded.js';
+import { decodeLogsProtobuf, decodeTracesProtobuf, deferTracesProtobuf } from './decode-protobuf.js';
+import type { DecodedExport, DeferredExport, OtlpEncoding, OtlpSignal } from './decoded.js';
 import {
   ANY_TYPE_URL_FIELD,
   ExportLogsServiceResponseType,
@@ -42,6 +42,25 @@ export function decodeExportRequest(
     return encoding === 'protobuf' ? decodeTracesProtobuf(body, traceBuffer) : decodeTracesJson(body, traceBuffer);
   }
   return encoding === 'protobuf' ? decodeLogsProtobuf(body) : decodeLogsJson(body);
+}
+
+/**
+ * {@link decodeExportRequest} for the receiver: protobuf traces (the bulk of OTLP traffic) have their ErrorEvents
+ * built only when `errorEvents()` is called ({@link deferTracesProtobuf}); the other kinds are decoded at once.
+ * @throws OtlpDecodeError when the body is not a well-formed request (and later from `errorEvents()` when an error
+ * span of a protobuf traces request is malformed).
+ */
+export function deferExportRequest(
+  signal: OtlpSignal,
+  encoding: OtlpEncoding,
+  body: Buffer,
+  traceBuffer?: RecentTraceBuffer,
+): DeferredExport {
+  if (signal === 'traces' && encoding === 'protobuf' && body.byteLength > 0) {
+    return deferTracesProtobuf(body, traceBuffer);
+  }
+  const { events, itemCount } = decodeExportRequest(signal, encoding, body, traceBuffer);
+  return { itemCount, pendingCount: events.length, errorEvents: () => events };
 }
 
 /** The body of a successful export response: an empty Export*ServiceResponse. */

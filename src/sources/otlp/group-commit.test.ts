@@ -163,4 +163,51 @@ describe('GroupCommit', () => {
   it('refuses limits that could never admit an event', () => {
     expect(() => new GroupCommit(async () => summary(), { maxEvents: 0, maxBytes: 1 })).toThrow(RangeError);
   });
+
+  it('builds pending events only when their group is committed, and rejects alone a request whose events fail to build', async () => {
+    const sink = new ControlledSink();
+    const commits = new GroupCommit(sink.ingest);
+    let built = 0;
+    const pending = (ids: string[]) => ({
+      pendingCount: ids.length,
+      errorEvents: () => {
+        built++;
+        return ids.map((id) => event(id, `t-${id}`));
+      },
+    });
+    const first = commits.submit(pending(['a1', 'a2']));
+    const broken = commits.submit({
+      pendingCount: 1,
+      errorEvents: () => {
+        throw new Error('malformed error span');
+      },
+    });
+    const brokenResult = expect(broken).rejects.toThrow('malformed error span');
+    const third = commits.submit([event('c1', 't-c1')]);
+    expect(built).toBe(0);
+    await turn();
+    expect(built).toBe(1);
+    await brokenResult;
+    expect(sink.calls.map((call) => call.map((e) => e.eventId))).toEqual([['a1', 'a2', 'c1']]);
+    sink.resolve(0, summary({ sampledTraceIds: ['t-a2', 't-c1'], failed: [{ index: 2, reason: 'bad' }] }));
+    const [a, c] = await Promise.all([first, third]);
+    expect(a.sampledTraceIds).toEqual(['t-a2']);
+    expect(c.failed).toEqual([{ index: 0, reason: 'bad' }]);
+  });
+
+  it('counts pending events against the group bound', async () => {
+    const sink = new ControlledSink();
+    const commits = new GroupCommit(sink.ingest, { maxEvents: 3, maxBytes: 1_000_000 });
+    const pending = (ids: string[]) => ({ pendingCount: ids.length, errorEvents: () => ids.map((id) => event(id)) });
+    void commits.submit(pending(['a1', 'a2']));
+    void commits.submit(pending(['b1', 'b2']));
+    await turn();
+    sink.resolve(0);
+    await turn();
+    await turn();
+    expect(sink.calls.map((call) => call.map((e) => e.eventId))).toEqual([
+      ['a1', 'a2'],
+      ['b1', 'b2'],
+    ]);
+  });
 });

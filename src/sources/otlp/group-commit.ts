@@ -14,6 +14,10 @@
  * nothing of the group was committed, and eventId dedup makes the retries exactly-once). A group is bounded in
  * events and in bytes; a request that does not fit starts the next group, and a request bigger than the bounds
  * on its own still gets a group of its own.
+ *
+ * A request may hand over its events unbuilt ({@link PendingEvents}): they are built when its group is committed,
+ * so they live for the store call only. A request whose events fail to build gets that error alone; the rest of
+ * its group is stored without it.
  */
 import type { ErrorEvent } from '../../domain/index.js';
 import type { IngestSummary } from '../../ports/index.js';
@@ -34,23 +38,39 @@ export const GROUP_COMMIT_DEFAULTS: GroupCommitLimits = Object.freeze({
 
 export type GroupIngest = (events: readonly ErrorEvent[]) => Promise<IngestSummary>;
 
+/** A request's events, built only when its group is committed. */
+export interface PendingEvents {
+  /** How many events, as the group bound counts them (the items that will make them). */
+  readonly pendingCount: number;
+  /** Builds the events; called once, just before the group's ingest. May throw. */
+  errorEvents(): readonly ErrorEvent[];
+}
+
 interface Member {
-  readonly events: readonly ErrorEvent[];
-  /** Index of this member's first event in the group's event list. */
-  readonly offset: number;
+  readonly source: readonly ErrorEvent[] | PendingEvents;
+  /** Set when the group is committed: the built events, and the index of the first in the group's list. */
+  events: readonly ErrorEvent[];
+  offset: number;
   resolve(summary: IngestSummary): void;
   reject(error: unknown): void;
 }
 
 class Group {
   readonly members: Member[] = [];
-  readonly events: ErrorEvent[] = [];
+  /** Events (or pending events) of the members, for the bound. */
+  count = 0;
   bytes = 0;
 
   fits(events: number, bytes: number, limits: GroupCommitLimits): boolean {
     if (this.members.length === 0) return true;
-    return this.events.length + events <= limits.maxEvents && this.bytes + bytes <= limits.maxBytes;
+    return this.count + events <= limits.maxEvents && this.bytes + bytes <= limits.maxBytes;
   }
+}
+
+const NO_EVENTS: readonly ErrorEvent[] = [];
+
+function emptySummary(): IngestSummary {
+  return { new: [], updated: [], duplicates: 0, sampledTraceIds: [], failed: [] };
 }
 
 export interface GroupCommitStats {
@@ -82,17 +102,17 @@ export class GroupCommit {
    * `sampledTraceIds` holds only trace ids of these events. `new`, `updated` and `duplicates` describe the
    * whole group: which request created a signature is not known once requests share a batch.
    */
-  submit(events: readonly ErrorEvent[], bytes = 0): Promise<IngestSummary> {
+  submit(events: readonly ErrorEvent[] | PendingEvents, bytes = 0): Promise<IngestSummary> {
+    const count = isPending(events) ? events.pendingCount : events.length;
     let group = this.waiting[this.waiting.length - 1];
-    if (group === undefined || !group.fits(events.length, bytes, this.limits)) {
+    if (group === undefined || !group.fits(count, bytes, this.limits)) {
       group = new Group();
       this.waiting.push(group);
     }
-    const offset = group.events.length;
-    for (const event of events) group.events.push(event);
+    group.count += count;
     group.bytes += bytes;
     const done = new Promise<IngestSummary>((resolve, reject) => {
-      group.members.push({ events, offset, resolve, reject });
+      group.members.push({ source: events, events: NO_EVENTS, offset: 0, resolve, reject });
     });
     this.scheduleFlush();
     return done;
@@ -119,11 +139,24 @@ export class GroupCommit {
     this.committing = true;
     this.counts.groups++;
     this.counts.requests += group.members.length;
+    const members: Member[] = [];
+    const events: ErrorEvent[] = [];
+    for (const member of group.members) {
+      try {
+        member.events = isPending(member.source) ? member.source.errorEvents() : member.source;
+      } catch (error) {
+        member.reject(error);
+        continue;
+      }
+      member.offset = events.length;
+      for (const event of member.events) events.push(event);
+      members.push(member);
+    }
     try {
-      const summary = await this.ingest(group.events);
-      settleAll(group.members, summary);
+      if (events.length === 0) for (const member of members) member.resolve(emptySummary());
+      else settleAll(members, await this.ingest(events));
     } catch (error) {
-      for (const member of group.members) member.reject(error);
+      for (const member of members) member.reject(error);
     } finally {
       this.committing = false;
     }
@@ -159,4 +192,8 @@ function settleAll(members: readonly Member[], summary: IngestSummary): void {
       failed,
     });
   }
+}
+
+function isPending(events: readonly ErrorEvent[] | PendingEvents): events is PendingEvents {
+  return !Array.isArray(events);
 }

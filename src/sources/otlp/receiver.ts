@@ -4,7 +4,7 @@ import type { EventSink, EventSource, IngestSummary } from '../../ports/index.js
 import { Admission } from './admission.js';
 import { type Authorizer, bearerAuthorizer } from './auth.js';
 import type { OtlpReceiverConfig, OtlpTransport } from './config.js';
-import { decodeExportRequest, encodeExportResponse, encodeStatus } from './decode.js';
+import { deferExportRequest, encodeExportResponse, encodeStatus } from './decode.js';
 import type { OtlpEncoding, OtlpSignal } from './decoded.js';
 import { GroupCommit } from './group-commit.js';
 import { OtlpGrpcServer } from './server-grpc.js';
@@ -150,19 +150,31 @@ export class OtlpReceiver implements EventSource {
     encoding: OtlpEncoding,
     body: Buffer,
   ): Promise<void> {
-    const decoded = decodeExportRequest(signal, encoding, body, this.traceBuffer);
+    // Error events of protobuf traces are built only when their group is stored (deferExportRequest).
+    const decoded = deferExportRequest(signal, encoding, body, this.traceBuffer);
     const counters = this.counters[transport];
     let summary: IngestSummary | undefined;
+    let events = 0;
     try {
       // Batches with no errors (most of them) never touch the store.
-      if (decoded.events.length > 0) summary = await commits.submit(decoded.events, body.byteLength);
+      if (decoded.pendingCount > 0) {
+        const pending = {
+          pendingCount: decoded.pendingCount,
+          errorEvents: () => {
+            const built = decoded.errorEvents();
+            events = built.length;
+            return built;
+          },
+        };
+        summary = await commits.submit(pending, body.byteLength);
+      }
     } catch (error) {
       counters.items.refused += decoded.itemCount;
       throw error;
     }
     counters.requests.accepted += 1;
     counters.items.accepted += decoded.itemCount;
-    counters.errorEvents += decoded.events.length;
+    counters.errorEvents += events;
     // Only once the events are durable, and only the traces of events kept as samples: the store keeps no
     // other snapshot, and assembling a trace costs far more than decoding it. Both transports come through
     // here, so this is the one place that schedules.
