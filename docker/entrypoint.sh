@@ -8,4 +8,4 @@ fi
 # The same V8 flags as npm start (docs/benchmarks.md): a 4 MiB semi-space, no allocation-site pretenuring (event
 # objects stay young and die young), and a gentler old-generation growth factor. None is a heap limit: they change
 # when V8 collects, never whether the daemon may allocate, so peak RSS under sustained load stays under 150 MB.
-exec node --max-semi-space-size=4 --no-allocation-site-pretenuring --heap-growing-percent=50 /app/bin/run.js run
+exec node --max-semi-space-size=4 --no-allocation-site-pretenuring --heap-growing-percent=65 /app/bin/run.js run
