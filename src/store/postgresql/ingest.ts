@@ -5,15 +5,17 @@
 import type { ErrorEvent, Fingerprint, Mute, Signature } from '../../domain/index.js';
 import { muteAfter, regresses, signatureIdFor } from '../../domain/index.js';
 import type { FingerprintedEvent, StoreIngestResult } from '../../ports/index.js';
+import {
+  aggregateBatch,
+  type BatchAggregate,
+  chooseSamples,
+  newestTimestamp as newestOf,
+  newestSamples,
+  orderedVersions,
+  type SampleLimits,
+} from '../shared/batch.js';
 import type { Queryable } from './database.js';
-import { hourStart, pgText, pgTextOrNull, type SignatureRow, sortedUnique, toSignature } from './rows.js';
-
-export interface SampleLimits {
-  readonly maxSamplesPerSignature: number;
-  readonly maxSamplesPerBatch: number;
-  /** Once a signature holds its quota, a new sample replaces the oldest only this long after the last one. */
-  readonly sampleSpacingMs: number;
-}
+import { pgText, pgTextOrNull, type SignatureRow, sortedUnique, toSignature } from './rows.js';
 
 /** A signature's merged and lifecycle columns as they were before this batch, read under a row lock. */
 interface Current {
@@ -39,18 +41,6 @@ interface Group {
   mapped: boolean;
   readonly events: ErrorEvent[];
   fresh: ErrorEvent[];
-}
-
-/** The per-signature totals of one batch. Text values are already safe for PostgreSQL (see pgText). */
-interface Aggregate {
-  count: number;
-  first: ErrorEvent;
-  last: ErrorEvent;
-  services: Set<string>;
-  environments: Set<string>;
-  /** Versions by the earliest timestamp they appear at in this batch, to keep first-seen order. */
-  versions: Map<string, number>;
-  hours: Map<number, number>;
 }
 
 /** One row of the batch's signature update; null columns keep their stored value. */
@@ -197,7 +187,7 @@ export class PgIngester {
       g.fresh = g.events.filter((e) => fresh.has(pgText(e.eventId)));
       return g.fresh.length > 0;
     });
-    const aggregates = new Map(counted.map((g) => [g.id, aggregate(g.fresh)]));
+    const aggregates = new Map(counted.map((g) => [g.id, aggregateBatch(g.fresh, pgText, ms)]));
 
     const created = await this.create(
       db,
@@ -225,7 +215,12 @@ export class PgIngester {
       const change = this.decide(state, group.fresh, now);
       if (change.change === 'regressed') regressed.push(group.id);
       else if (change.change === 'unmuted') unmuted.push(group.id);
-      const chosen = this.chooseSamples(group.fresh, agg, state);
+      const chosen = chooseSamples(
+        group.fresh,
+        agg,
+        { samplesTaken: state.samples_taken, lastSampleAt: state.last_sample_at },
+        this.limits,
+      );
       samples.set(group.id, chosen);
       if (state.samples_taken + chosen.length > this.limits.maxSamplesPerSignature) trim.push(group.id);
       updates.push({ ...merged(group.id, agg, state), ...change, ...sampleNote(chosen) });
@@ -269,7 +264,7 @@ export class PgIngester {
   private async create(
     db: Queryable,
     groups: readonly Group[],
-    aggregates: ReadonlyMap<string, Aggregate>,
+    aggregates: ReadonlyMap<string, BatchAggregate>,
     now: number,
   ): Promise<Map<string, { signature: Signature; samples: readonly ErrorEvent[] }>> {
     const result = new Map<string, { signature: Signature; samples: readonly ErrorEvent[] }>();
@@ -277,7 +272,7 @@ export class PgIngester {
     const rows = new Map<string, { row: CreateRow; samples: readonly ErrorEvent[] }>();
     for (const group of groups) {
       const agg = aggregates.get(group.id)!;
-      const samples = this.newest(group.fresh);
+      const samples = newestSamples(group.fresh, this.limits);
       rows.set(group.id, { row: createRow(group.id, group.fingerprint, agg, samples), samples });
     }
     const input = JSON.stringify([...rows.values()].map((r) => r.row));
@@ -330,23 +325,7 @@ export class PgIngester {
     return { change: null, mute_left: null };
   }
 
-  /**
-   * Until a signature holds its quota, each batch adds its newest few events. After that, one new sample
-   * replaces the oldest at most every `sampleSpacingMs`.
-   */
-  private chooseSamples(fresh: readonly ErrorEvent[], agg: Aggregate, current: Current): readonly ErrorEvent[] {
-    if (current.samples_taken < this.limits.maxSamplesPerSignature) return this.newest(fresh);
-    const lastSampleAt = current.last_sample_at ?? 0;
-    return ms(agg.last.timestamp) - lastSampleAt >= this.limits.sampleSpacingMs ? [agg.last] : [];
-  }
-
-  /** The newest `maxSamplesPerBatch` events, newest first. */
-  private newest(events: readonly ErrorEvent[]): readonly ErrorEvent[] {
-    const max = this.limits.maxSamplesPerBatch;
-    return events.length <= max ? events : [...events].sort((a, b) => b.timestamp - a.timestamp).slice(0, max);
-  }
-
-  private async bumpHours(db: Queryable, aggregates: ReadonlyMap<string, Aggregate>): Promise<void> {
+  private async bumpHours(db: Queryable, aggregates: ReadonlyMap<string, BatchAggregate>): Promise<void> {
     const rows: [number, string, number][] = [];
     for (const [id, agg] of aggregates) for (const [hour, count] of agg.hours) rows.push([hour, id, count]);
     if (rows.length === 0) return;
@@ -383,7 +362,12 @@ export class PgIngester {
   }
 }
 
-function createRow(id: string, fingerprint: Fingerprint, agg: Aggregate, samples: readonly ErrorEvent[]): CreateRow {
+function createRow(
+  id: string,
+  fingerprint: Fingerprint,
+  agg: BatchAggregate,
+  samples: readonly ErrorEvent[],
+): CreateRow {
   const versions = orderedVersions(agg.versions);
   return {
     id,
@@ -411,7 +395,7 @@ function createRow(id: string, fingerprint: Fingerprint, agg: Aggregate, samples
 /** The count and the merged columns; a merged column is null when the batch brought nothing new to it. */
 function merged(
   id: string,
-  agg: Aggregate,
+  agg: BatchAggregate,
   current: Current,
 ): Omit<UpdateRow, 'change' | 'mute_left' | 'samples' | 'last_sample_at'> {
   const newVersions = orderedVersions(agg.versions);
@@ -434,44 +418,11 @@ function sampleNote(samples: readonly ErrorEvent[]): Pick<UpdateRow, 'samples' |
   return { samples: samples.length, last_sample_at: samples.length > 0 ? newestTimestamp(samples) : null };
 }
 
-function aggregate(events: readonly ErrorEvent[]): Aggregate {
-  const head = events[0]!;
-  const agg: Aggregate = {
-    count: events.length,
-    first: head,
-    last: head,
-    services: new Set(),
-    environments: new Set(),
-    versions: new Map(),
-    hours: new Map(),
-  };
-  for (const e of events) {
-    if (e.timestamp < agg.first.timestamp) agg.first = e;
-    if (e.timestamp > agg.last.timestamp) agg.last = e;
-    agg.services.add(pgText(e.service));
-    if (e.environment !== undefined) agg.environments.add(pgText(e.environment));
-    if (e.serviceVersion !== undefined) {
-      const version = pgText(e.serviceVersion);
-      const seen = agg.versions.get(version);
-      if (seen === undefined || e.timestamp < seen) agg.versions.set(version, e.timestamp);
-    }
-    const hour = hourStart(ms(e.timestamp));
-    agg.hours.set(hour, (agg.hours.get(hour) ?? 0) + 1);
-  }
-  return agg;
-}
-
 /** Epoch milliseconds as the BIGINT columns take them: a fractional time would be refused, so it is rounded. */
 function ms(timestamp: number): number {
   return Math.round(timestamp);
 }
 
 function newestTimestamp(events: readonly ErrorEvent[]): number {
-  let newest = Number.NEGATIVE_INFINITY;
-  for (const e of events) if (e.timestamp > newest) newest = e.timestamp;
-  return ms(newest);
-}
-
-function orderedVersions(firstSeenAt: ReadonlyMap<string, number>): string[] {
-  return [...firstSeenAt].sort((a, b) => a[1] - b[1]).map(([version]) => version);
+  return ms(newestOf(events));
 }

@@ -3,14 +3,16 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { ErrorEvent, Fingerprint, Mute, Signature } from '../../domain/index.js';
 import { muteAfter, regresses, signatureIdFor } from '../../domain/index.js';
 import type { FingerprintedEvent, StoreIngestResult } from '../../ports/index.js';
-import { hourStart, parseStrings, type SignatureRow, sortedUnique, toSignature } from './rows.js';
-
-export interface SampleLimits {
-  readonly maxSamplesPerSignature: number;
-  readonly maxSamplesPerBatch: number;
-  /** Once a signature holds its quota, a new sample replaces the oldest only this long after the last one. */
-  readonly sampleSpacingMs: number;
-}
+import {
+  aggregateBatch,
+  type BatchAggregate,
+  chooseSamples,
+  newestSamples,
+  newestTimestamp,
+  orderedVersions,
+  type SampleLimits,
+} from '../shared/batch.js';
+import { parseStrings, type SignatureRow, sortedUnique, toSignature } from './rows.js';
 
 /** The signature's merged columns as they were before this batch (the count update leaves them alone). */
 interface Current {
@@ -38,18 +40,6 @@ type SampleParams = [string, string, string | null, string | null, number, strin
 interface Group {
   readonly fingerprint: Fingerprint;
   readonly events: ErrorEvent[];
-}
-
-/** The per-signature totals of one batch. */
-interface Aggregate {
-  count: number;
-  first: ErrorEvent;
-  last: ErrorEvent;
-  services: Set<string>;
-  environments: Set<string>;
-  /** Versions by the earliest timestamp they appear at in this batch, to keep first-seen order. */
-  versions: Map<string, number>;
-  hours: Map<number, number>;
 }
 
 /**
@@ -154,11 +144,11 @@ export class SqliteIngester {
       if (fresh.length === 0) continue;
       accepted += fresh.length;
 
-      const agg = aggregate(fresh);
+      const agg = aggregateBatch(fresh);
       let samples: readonly ErrorEvent[];
       let taken: number;
       if (mapped === undefined) {
-        samples = this.newest(fresh);
+        samples = newestSamples(fresh, this.limits);
         taken = samples.length;
         created.push(this.create(signatureId, fingerprint, agg, samples, now));
       } else {
@@ -166,7 +156,12 @@ export class SqliteIngester {
         const change = this.applyDecisions(signatureId, current, fresh, now);
         if (change === 'regressed') regressed.push(signatureId);
         else if (change === 'unmuted') unmuted.push(signatureId);
-        samples = this.chooseSamples(fresh, agg, current);
+        samples = chooseSamples(
+          fresh,
+          agg,
+          { samplesTaken: current.samples_taken, lastSampleAt: current.last_sample_at },
+          this.limits,
+        );
         taken = current.samples_taken + samples.length;
         if (samples.length > 0) this.noteSamples.run(samples.length, newestTimestamp(samples), signatureId);
         updated.add(signatureId);
@@ -225,7 +220,7 @@ export class SqliteIngester {
   private create(
     id: string,
     fingerprint: Fingerprint,
-    agg: Aggregate,
+    agg: BatchAggregate,
     samples: readonly ErrorEvent[],
     now: number,
   ): Signature {
@@ -264,7 +259,7 @@ export class SqliteIngester {
   }
 
   /** Counts the batch and returns the signature's sampling state from before it. */
-  private update(id: string, agg: Aggregate, now: number): Current {
+  private update(id: string, agg: BatchAggregate, now: number): Current {
     const current = this.bump.get(agg.count, agg.last.timestamp, now, id)!;
     if (agg.first.timestamp < current.first_seen) this.setFirstSeen.run(agg.first.timestamp, id);
     const newVersions = orderedVersions(agg.versions);
@@ -275,23 +270,6 @@ export class SqliteIngester {
       this.merge.run(services, versions, newVersions[0] ?? null, environments, id);
     }
     return current;
-  }
-
-  /**
-   * Until a signature holds its quota, each batch adds its newest few events. After that, one new sample
-   * replaces the oldest at most every `sampleSpacingMs`: samples spread over time tell a diagnosis more than
-   * twenty copies of one burst, and a hot signature then costs no sample writes at all on most batches.
-   */
-  private chooseSamples(fresh: readonly ErrorEvent[], agg: Aggregate, current: Current): readonly ErrorEvent[] {
-    if (current.samples_taken < this.limits.maxSamplesPerSignature) return this.newest(fresh);
-    const lastSampleAt = current.last_sample_at ?? 0;
-    return agg.last.timestamp - lastSampleAt >= this.limits.sampleSpacingMs ? [agg.last] : [];
-  }
-
-  /** The newest `maxSamplesPerBatch` events, newest first. */
-  private newest(events: readonly ErrorEvent[]): readonly ErrorEvent[] {
-    const max = this.limits.maxSamplesPerBatch;
-    return events.length <= max ? events : [...events].sort((a, b) => b.timestamp - a.timestamp).slice(0, max);
   }
 
   /**
@@ -309,42 +287,6 @@ export class SqliteIngester {
       this.trimSamples.run(signatureId, this.limits.maxSamplesPerSignature);
     }
   }
-}
-
-function aggregate(events: readonly ErrorEvent[]): Aggregate {
-  const head = events[0]!;
-  const agg: Aggregate = {
-    count: events.length,
-    first: head,
-    last: head,
-    services: new Set(),
-    environments: new Set(),
-    versions: new Map(),
-    hours: new Map(),
-  };
-  for (const e of events) {
-    if (e.timestamp < agg.first.timestamp) agg.first = e;
-    if (e.timestamp > agg.last.timestamp) agg.last = e;
-    agg.services.add(e.service);
-    if (e.environment !== undefined) agg.environments.add(e.environment);
-    if (e.serviceVersion !== undefined) {
-      const seen = agg.versions.get(e.serviceVersion);
-      if (seen === undefined || e.timestamp < seen) agg.versions.set(e.serviceVersion, e.timestamp);
-    }
-    const hour = hourStart(e.timestamp);
-    agg.hours.set(hour, (agg.hours.get(hour) ?? 0) + 1);
-  }
-  return agg;
-}
-
-function newestTimestamp(events: readonly ErrorEvent[]): number {
-  let newest = Number.NEGATIVE_INFINITY;
-  for (const e of events) if (e.timestamp > newest) newest = e.timestamp;
-  return newest;
-}
-
-function orderedVersions(firstSeenAt: ReadonlyMap<string, number>): string[] {
-  return [...firstSeenAt].sort((a, b) => a[1] - b[1]).map(([version]) => version);
 }
 
 /** Returns the stored JSON untouched when nothing is new, which is the common case for a repeat. */
